@@ -1,0 +1,9 @@
+"""sk_mlp: scikit-learn estimators for perceptrons and multilayer perceptrons,
+built on skorch and PyTorch (CPU or GPU)."""
+
+from ._classifier import MLPClassifier
+from ._regressor import MLPRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]

@@ -1,0 +1,78 @@
+"""Tensor datasets and the batch iterator that feeds them to the network.
+
+The data are moved to the target device once per ``fit``; every batch is an
+index slice of a per-epoch permutation, so there is no per-sample Python work
+and no per-batch host-to-device copy.
+"""
+
+import numpy as np
+import torch
+
+
+def to_tensor(array, device):
+    """Return ``array`` as a float32 tensor on ``device`` (one copy at most)."""
+    return torch.as_tensor(np.asarray(array, dtype=np.float32), device=device)
+
+
+class TensorData:
+    """Inputs, targets and optional sample weights held as tensors.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n_samples, n_features)
+    y : torch.Tensor or None
+    sample_weight : torch.Tensor of shape (n_samples,) or None
+    """
+
+    def __init__(self, X, y=None, sample_weight=None):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+
+    def __len__(self):
+        return len(self.X)
+
+    def take(self, index):
+        """A batch ``(X, target)``; the target is ``(y, w)`` when weighted."""
+        X = self.X[index]
+        if self.y is None:
+            return X, None
+        y = self.y[index]
+        if self.sample_weight is None:
+            return X, y
+        return X, (y, self.sample_weight[index])
+
+
+class BatchIterator:
+    """Iterate over a :class:`TensorData` in batches.
+
+    Parameters
+    ----------
+    dataset : TensorData
+    batch_size : int
+    shuffle : bool
+        Draw a new permutation for every pass.
+    generator : torch.Generator or None
+        Source of the permutations; must live on the data's device.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            order = torch.randperm(
+                n, generator=self.generator, device=self.dataset.X.device
+            )
+            for start in range(0, n, self.batch_size):
+                yield self.dataset.take(order[start : start + self.batch_size])
+        else:
+            for start in range(0, n, self.batch_size):
+                yield self.dataset.take(slice(start, start + self.batch_size))

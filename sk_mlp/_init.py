@@ -1,0 +1,44 @@
+"""Registry of weight initialisers, keyed by their public names.
+
+Every initialiser takes ``(weight, generator, nonlinearity)`` and fills the
+weight matrix in place; biases are always set to zero by the caller.
+"""
+
+from torch import nn
+
+
+def _xavier_uniform(weight, generator, nonlinearity):
+    nn.init.xavier_uniform_(weight, generator=generator)
+
+
+def _xavier_normal(weight, generator, nonlinearity):
+    nn.init.xavier_normal_(weight, generator=generator)
+
+
+def _kaiming_uniform(weight, generator, nonlinearity):
+    nn.init.kaiming_uniform_(weight, nonlinearity=nonlinearity, generator=generator)
+
+
+def _kaiming_normal(weight, generator, nonlinearity):
+    nn.init.kaiming_normal_(weight, nonlinearity=nonlinearity, generator=generator)
+
+
+def _normal(weight, generator, nonlinearity):
+    # The textbook's naive scheme: N(0, 0.01^2) whatever the layer size.
+    nn.init.normal_(weight, mean=0.0, std=0.01, generator=generator)
+
+
+def _zeros(weight, generator, nonlinearity):
+    nn.init.zeros_(weight)
+
+
+INITIALIZERS = {
+    "xavier_uniform": _xavier_uniform,
+    "xavier_normal": _xavier_normal,
+    "kaiming_uniform": _kaiming_uniform,
+    "kaiming_normal": _kaiming_normal,
+    "normal": _normal,
+}
+
+# The perceptron also accepts all-zero weights (its classic start).
+PERCEPTRON_INITIALIZERS = {"zeros": _zeros, **INITIALIZERS}

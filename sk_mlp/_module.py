@@ -1,0 +1,71 @@
+"""The torch module of a multilayer perceptron (plain ``nn.Module``, no sklearn)."""
+
+import torch
+from torch import nn
+
+from ._activations import ACTIVATIONS
+
+
+class InvertedDropout(nn.Module):
+    """Inverted dropout drawing its masks from a given ``torch.Generator``.
+
+    In training mode each unit is zeroed with probability ``p`` and the
+    survivors are scaled by ``1 / (1 - p)``, so the expected activation is
+    unchanged; in evaluation mode the layer is the identity.
+    """
+
+    def __init__(self, p=0.0):
+        super().__init__()
+        self.p = float(p)
+        self.generator = None  # set by the trainer; None uses torch's default RNG
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = 1.0 - self.p
+        mask = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+        return x * (mask < keep).to(x.dtype) / keep
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class MLPModule(nn.Module):
+    """Fully connected network: (Linear -> activation -> dropout) * h -> Linear.
+
+    Parameters
+    ----------
+    n_inputs : int
+    hidden_layer_sizes : tuple of int
+        ``()`` gives a single linear layer (softmax / linear regression).
+    n_outputs : int
+    activation : str
+        Key of ``ACTIVATIONS`` used after every hidden layer.
+    dropout : tuple of float
+        One rate per hidden layer.
+    """
+
+    def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation, dropout):
+        super().__init__()
+        layers = []
+        fan_in = n_inputs
+        for width, rate in zip(hidden_layer_sizes, dropout):
+            layers.append(nn.Linear(fan_in, width))
+            layers.append(ACTIVATIONS[activation]())
+            if rate > 0:
+                layers.append(InvertedDropout(rate))
+            fan_in = width
+        layers.append(nn.Linear(fan_in, n_outputs))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+    @property
+    def linears(self):
+        """The ``nn.Linear`` layers, input to output."""
+        return [m for m in self.layers if isinstance(m, nn.Linear)]
+
+    @property
+    def dropouts(self):
+        return [m for m in self.layers if isinstance(m, InvertedDropout)]

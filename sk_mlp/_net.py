@@ -1,0 +1,121 @@
+"""The skorch net every estimator owns, and the callbacks that watch it.
+
+``TrainingNet`` is private: public estimators hold one as ``net_``
+(composition). It keeps skorch's loop of small steps (``fit_loop`` ->
+``run_single_epoch`` -> ``train_step``), callbacks and ``History``, and
+changes only what makes a plain skorch net slow or hard to control from an
+estimator: data arrive as device tensors (see ``_data``), the loss is summed
+on the device and read once per epoch, and callbacks can end training by
+setting ``net.stop_training_``.
+"""
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer
+
+from ._data import BatchIterator, TensorData
+
+
+class TrainingNet(NeuralNet):
+    """skorch ``NeuralNet`` fed by :class:`TensorData` batches.
+
+    Extra attributes (set by the estimator after construction):
+    ``generator`` (``torch.Generator`` for shuffling, or None),
+    ``shuffle`` (bool) and ``predict_batch_size`` (int).
+    """
+
+    generator = None
+    shuffle = True
+    predict_batch_size = 4096
+
+    def get_default_callbacks(self):
+        return [("epoch_timer", EpochTimer())]
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, TensorData):
+            return X
+        return TensorData(X, y)
+
+    def get_iterator(self, dataset, training=False):
+        if training:
+            return BatchIterator(
+                dataset, self.batch_size, shuffle=self.shuffle, generator=self.generator
+            )
+        return BatchIterator(dataset, self.predict_batch_size)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_true, tuple):
+            y_true, weight = y_true
+            per_sample = self.criterion_(y_pred, y_true)
+            if per_sample.ndim > 1:
+                per_sample = per_sample.mean(dim=1)
+            return (per_sample * weight).sum() / weight.sum()
+        return self.criterion_(y_pred, y_true).mean()
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        self.check_training_readiness()
+        epochs = self.max_epochs if epochs is None else epochs
+        dataset = self.get_dataset(X, y)
+        iterator = self.get_iterator(dataset, training=True)
+        on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": None}
+        self.stop_training_ = False
+        for _ in range(epochs):
+            self.notify("on_epoch_begin", **on_epoch_kwargs)
+            self.run_single_epoch(
+                iterator, training=True, prefix="train", step_fn=self.train_step
+            )
+            self.notify("on_epoch_end", **on_epoch_kwargs)
+            if self.stop_training_:
+                break
+        return self
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # The loss is accumulated on the device and read once per epoch: a
+        # per-batch ``.item()`` would synchronise a GPU after every step.
+        total = torch.zeros((), device=self.device)
+        n_seen = 0
+        n_batches = 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            n = len(batch[0])
+            total += step["loss"].detach() * n
+            n_seen += n
+            n_batches += 1
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        self.history.record(prefix + "_loss", (total / max(n_seen, 1)).item())
+        self.history.record(prefix + "_batch_count", n_batches)
+
+
+class LossPlateau(Callback):
+    """Stop when the training loss has not improved by ``tol`` for
+    ``n_iter_no_change`` consecutive epochs (scikit-learn's MLP rule)."""
+
+    def __init__(self, tol, n_iter_no_change):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+
+    def initialize(self):
+        self.best_ = float("inf")
+        self.bad_epochs_ = 0
+        self.converged_ = False
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if loss > self.best_ - self.tol:
+            self.bad_epochs_ += 1
+        else:
+            self.bad_epochs_ = 0
+        self.best_ = min(self.best_, loss)
+        if self.bad_epochs_ > self.n_iter_no_change:
+            self.converged_ = True
+            net.stop_training_ = True
+
+
+class PrintProgress(Callback):
+    """Print one line per epoch in scikit-learn's format (only when verbose)."""
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        print(f"Iteration {row['epoch']}, loss = {row['train_loss']:.8f}")
