@@ -49,14 +49,6 @@ def make_generators(random_state, devices):
     ]
 
 
-def as_float_array_for_torch(X):
-    """Writable float32 NumPy view/copy of validated ``X``."""
-    X = np.asarray(X, dtype=np.float32)
-    if not X.flags.writeable:
-        X = X.copy()
-    return X
-
-
 class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class for MLP estimators built on a skorch net (``net_``)."""
 
@@ -236,7 +228,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         self._configure_net(X.shape[0], device, shuffle_gen, dropout_gen)
 
         data = TensorData(
-            to_tensor(as_float_array_for_torch(X), device),
+            to_tensor(X, device),
             self._target_tensor(targets, device),
         )
         plateau = dict(self.net_.callbacks_)["plateau"]
@@ -321,7 +313,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         """Network outputs (after the output activation) as float64 NumPy."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        data = TensorData(to_tensor(as_float_array_for_torch(X), self.net_.device))
+        data = TensorData(to_tensor(X, self.net_.device))
         _, transform = OUTPUTS[self._output_activation()]
         with torch.inference_mode():
             logits = self.net_.forward(data, training=False)

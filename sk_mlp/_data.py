@@ -10,8 +10,15 @@ import torch
 
 
 def to_tensor(array, device):
-    """Return ``array`` as a float32 tensor on ``device`` (one copy at most)."""
-    return torch.as_tensor(np.asarray(array, dtype=np.float32), device=device)
+    """Return ``array`` as a C-ordered float32 tensor on ``device``.
+
+    At most one copy is made; read-only arrays (memory maps) are copied
+    because torch cannot wrap them.
+    """
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    if not array.flags.writeable:
+        array = array.copy()
+    return torch.as_tensor(array, device=device)
 
 
 class TensorData:

@@ -30,6 +30,12 @@ class InvertedDropout(nn.Module):
         return f"p={self.p}"
 
 
+def _linear(fan_in, fan_out):
+    # Left uninitialised: the estimator fills the weights from its own
+    # generator, and torch's default init would draw from the global RNG.
+    return nn.utils.skip_init(nn.Linear, fan_in, fan_out)
+
+
 class MLPModule(nn.Module):
     """Fully connected network: (Linear -> activation -> dropout) * h -> Linear.
 
@@ -50,12 +56,12 @@ class MLPModule(nn.Module):
         layers = []
         fan_in = n_inputs
         for width, rate in zip(hidden_layer_sizes, dropout):
-            layers.append(nn.Linear(fan_in, width))
+            layers.append(_linear(fan_in, width))
             layers.append(ACTIVATIONS[activation]())
             if rate > 0:
                 layers.append(InvertedDropout(rate))
             fan_in = width
-        layers.append(nn.Linear(fan_in, n_outputs))
+        layers.append(_linear(fan_in, n_outputs))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x):

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import BaseMLP, as_float_array_for_torch
+from ._base import BaseMLP
 from ._data import to_tensor
 from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
 
@@ -111,7 +111,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return "identity"
 
     def _target_tensor(self, y, device):
-        return to_tensor(as_float_array_for_torch(y), device)
+        return to_tensor(y, device)
 
     def predict(self, X):
         """Predict targets on their original scale.

@@ -1,0 +1,93 @@
+"""sk_mlp estimators inside scikit-learn's tooling: pipelines, searches,
+cross-validation, and scripts written for sklearn.neural_network."""
+
+import numpy as np
+import pytest
+import sklearn.neural_network
+from sklearn.datasets import load_iris, make_regression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sk_mlp
+
+
+def test_pipeline(device):
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), sk_mlp.MLPClassifier(
+        (16,), learning_rate_init=0.01, max_iter=100, random_state=0, device=device))
+    assert pipe.fit(X, y).score(X, y) > 0.95
+
+
+def test_cross_val_score(device):
+    X, y = load_iris(return_X_y=True)
+    scores = cross_val_score(
+        make_pipeline(StandardScaler(), sk_mlp.MLPClassifier(
+            (16,), learning_rate_init=0.01, max_iter=100, random_state=0, device=device)),
+        X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.8
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_the_package_parameters(n_jobs, device):
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    grid = {
+        "weight_decay": [0.0, 1e-3],
+        "dropout": [0.0, 0.2],
+        "init": ["xavier_uniform", "kaiming_normal"],
+        "activation": ["relu", "tanh"],
+    }
+    search = GridSearchCV(
+        sk_mlp.MLPClassifier((8,), learning_rate_init=0.02, max_iter=40, random_state=0,
+                             device=device),
+        grid, cv=2, n_jobs=n_jobs).fit(X, y)
+    assert len(search.cv_results_["params"]) == 16
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_score_ > 0.85
+    assert search.best_estimator_.get_params()["init"] in grid["init"]
+
+
+def test_grid_search_results_do_not_depend_on_n_jobs(device):
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    scores = []
+    for n_jobs in (1, 2):
+        search = GridSearchCV(
+            sk_mlp.MLPClassifier((8,), max_iter=20, random_state=0, device=device),
+            {"dropout": [0.0, 0.3]}, cv=2, n_jobs=n_jobs).fit(X, y)
+        scores.append(search.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(scores[0], scores[1])
+
+
+def _sklearn_style_script(module):
+    """A script written for sklearn.neural_network using only shared names."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = module.MLPClassifier(hidden_layer_sizes=(20,), activation="tanh", solver="adam",
+                               learning_rate_init=0.01, batch_size=32, max_iter=200,
+                               tol=1e-4, shuffle=True, random_state=0, warm_start=False,
+                               verbose=False)
+    clf.fit(X, y)
+    acc = clf.score(X, y)
+    proba = clf.predict_proba(X)
+    Xr, yr = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    reg = module.MLPRegressor(hidden_layer_sizes=(20, 10), activation="relu", solver="sgd",
+                              momentum=0.9, learning_rate_init=0.01, max_iter=200,
+                              random_state=0)
+    reg.fit(Xr, yr)
+    return acc, proba.shape, [W.shape for W in clf.coefs_], reg.score(Xr, yr), reg.n_layers_
+
+
+def test_sklearn_script_runs_unchanged_after_swapping_the_import():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = _sklearn_style_script(sk_mlp)
+        theirs = _sklearn_style_script(sklearn.neural_network)
+    assert ours[1:3] == theirs[1:3]
+    assert ours[4] == theirs[4]
+    assert ours[0] > 0.95 and ours[3] > 0.9
