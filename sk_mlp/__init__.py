@@ -2,8 +2,9 @@
 built on skorch and PyTorch (CPU or GPU)."""
 
 from ._classifier import MLPClassifier
+from ._perceptron import Perceptron
 from ._regressor import MLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "__version__"]

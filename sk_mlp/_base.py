@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._activations import ACTIVATIONS, KAIMING_NONLINEARITY
 from ._data import TensorData, to_tensor
 from ._device import resolve_device
-from ._init import INITIALIZERS
+from ._init import INITIALIZERS, fill_weights
 from ._module import MLPModule
 from ._net import LossPlateau, PrintProgress, TrainingNet
 from ._optim import OPTIMIZERS, optimizer_params
@@ -223,7 +223,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
         if reset:
             self.net_ = self._build_net(X.shape[1], hidden, n_outputs, dropout, device)
-            self._init_weights(init_gen)
+            fill_weights(self.net_.module_.linears, INITIALIZERS[self.init],
+                         KAIMING_NONLINEARITY[self.activation], init_gen)
             self.t_ = 0
         self._configure_net(X.shape[0], device, shuffle_gen, dropout_gen)
 
@@ -273,21 +274,6 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         )
         net.initialize()
         return net
-
-    def _init_weights(self, generator):
-        """Fill every weight matrix with ``init``; zero every bias.
-
-        Values are drawn on the CPU and copied, so the same ``random_state``
-        gives the same initial weights on every device.
-        """
-        fill = INITIALIZERS[self.init]
-        nonlinearity = KAIMING_NONLINEARITY[self.activation]
-        with torch.no_grad():
-            for layer in self.net_.module_.linears:
-                weight = torch.empty(layer.weight.shape)
-                fill(weight, generator, nonlinearity)
-                layer.weight.copy_(weight)
-                layer.bias.zero_()
 
     def _configure_net(self, n_samples, device, shuffle_gen, dropout_gen):
         net = self.net_

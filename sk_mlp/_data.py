@@ -9,13 +9,13 @@ import numpy as np
 import torch
 
 
-def to_tensor(array, device):
-    """Return ``array`` as a C-ordered float32 tensor on ``device``.
+def to_tensor(array, device, dtype=np.float32):
+    """Return ``array`` as a C-ordered tensor of ``dtype`` on ``device``.
 
     At most one copy is made; read-only arrays (memory maps) are copied
     because torch cannot wrap them.
     """
-    array = np.ascontiguousarray(array, dtype=np.float32)
+    array = np.ascontiguousarray(array, dtype=dtype)
     if not array.flags.writeable:
         array = array.copy()
     return torch.as_tensor(array, device=device)

@@ -4,6 +4,7 @@ Every initialiser takes ``(weight, generator, nonlinearity)`` and fills the
 weight matrix in place; biases are always set to zero by the caller.
 """
 
+import torch
 from torch import nn
 
 
@@ -42,3 +43,17 @@ INITIALIZERS = {
 
 # The perceptron also accepts all-zero weights (its classic start).
 PERCEPTRON_INITIALIZERS = {"zeros": _zeros, **INITIALIZERS}
+
+
+def fill_weights(linears, fill, nonlinearity, generator):
+    """Fill the weights of ``linears`` with ``fill``; zero their biases.
+
+    Values are drawn on the CPU from ``generator`` and copied, so a seed gives
+    the same initial weights on every device.
+    """
+    with torch.no_grad():
+        for layer in linears:
+            weight = torch.empty(layer.weight.shape, dtype=layer.weight.dtype)
+            fill(weight, generator, nonlinearity)
+            layer.weight.copy_(weight)
+            layer.bias.zero_()

@@ -49,11 +49,14 @@ class MLPModule(nn.Module):
         Key of ``ACTIVATIONS`` used after every hidden layer.
     dropout : tuple of float
         One rate per hidden layer.
+    input_dropout : float
+        Dropout rate applied to the inputs (used by the perceptron).
     """
 
-    def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation, dropout):
+    def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation, dropout,
+                 input_dropout=0.0):
         super().__init__()
-        layers = []
+        layers = [InvertedDropout(input_dropout)] if input_dropout > 0 else []
         fan_in = n_inputs
         for width, rate in zip(hidden_layer_sizes, dropout):
             layers.append(_linear(fan_in, width))

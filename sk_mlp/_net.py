@@ -9,11 +9,13 @@ on the device and read once per epoch, and callbacks can end training by
 setting ``net.stop_training_``.
 """
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 
 from ._data import BatchIterator, TensorData
+from ._mistake_driven import mistake_driven_epoch
 
 
 class TrainingNet(NeuralNet):
@@ -87,6 +89,62 @@ class TrainingNet(NeuralNet):
         self.history.record(prefix + "_batch_count", n_batches)
 
 
+class MistakeDrivenNet(TrainingNet):
+    """skorch net whose epoch is the perceptron's mistake-driven rule.
+
+    ``module_`` holds one linear unit per one-vs-rest problem (float64);
+    an epoch runs the rule for every problem that has not yet had a
+    mistake-free epoch, records the number of updates in ``History``
+    (``train_updates``) and stops training once every problem converged.
+    The dataset's targets are -1/+1 columns and its sample weights the step
+    size of each sample's update.
+    """
+
+    def configure_rule(self, *, eta, decay, fit_intercept, shuffle, dropout, weighted,
+                       generator, dropout_generator):
+        self.rule_ = dict(eta=eta, decay=decay, fit_intercept=fit_intercept,
+                          dropout=dropout, weighted=weighted)
+        self.shuffle = shuffle
+        self.generator = generator
+        self.dropout_generator = dropout_generator
+        n_problems = self.module_.linears[0].out_features
+        self.converged_problems_ = np.zeros(n_problems, dtype=bool)
+
+    def all_converged(self):
+        return bool(self.converged_problems_.all())
+
+    def _epoch_order_and_mask(self, X):
+        n, device = len(X), X.device
+        order = mask = None
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator, device=device)
+        p = self.rule_["dropout"]
+        if p > 0:
+            keep = torch.rand(X.shape, generator=self.dropout_generator, device=device)
+            mask = (keep >= p).to(X.dtype) / (1.0 - p)
+        return order, mask
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        data = iterator.dataset
+        rule = self.rule_
+        eta = data.sample_weight if rule["weighted"] else float(rule["eta"])
+        order, mask = self._epoch_order_and_mask(data.X)
+        weight = self.module_.linears[0].weight.detach()
+        bias = self.module_.linears[0].bias.detach()
+        total = 0
+        for c in np.flatnonzero(~self.converged_problems_):
+            updates = mistake_driven_epoch(
+                data.X, data.y[:, c], weight[c], bias[c : c + 1], eta=eta,
+                decay=rule["decay"], fit_intercept=rule["fit_intercept"],
+                order=order, mask=mask,
+            )
+            self.converged_problems_[c] = updates == 0
+            total += updates
+        self.history.record(prefix + "_updates", total)
+        if self.all_converged():
+            self.stop_training_ = True
+
+
 class LossPlateau(Callback):
     """Stop when the training loss has not improved by ``tol`` for
     ``n_iter_no_change`` consecutive epochs (scikit-learn's MLP rule)."""
@@ -118,4 +176,7 @@ class PrintProgress(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        print(f"Iteration {row['epoch']}, loss = {row['train_loss']:.8f}")
+        if "train_loss" in row:
+            print(f"Iteration {row['epoch']}, loss = {row['train_loss']:.8f}")
+        else:
+            print(f"Epoch {row['epoch']}, updates = {row['train_updates']}")
