@@ -101,9 +101,9 @@ class MistakeDrivenNet(TrainingNet):
     """
 
     def configure_rule(self, *, eta, decay, fit_intercept, shuffle, dropout, weighted,
-                       generator, dropout_generator):
+                       generator, dropout_generator, screen=None):
         self.rule_ = dict(eta=eta, decay=decay, fit_intercept=fit_intercept,
-                          dropout=dropout, weighted=weighted)
+                          dropout=dropout, weighted=weighted, screen=screen)
         self.shuffle = shuffle
         self.generator = generator
         self.dropout_generator = dropout_generator
@@ -136,13 +136,19 @@ class MistakeDrivenNet(TrainingNet):
             updates = mistake_driven_epoch(
                 data.X, data.y[:, c], weight[c], bias[c : c + 1], eta=eta,
                 decay=rule["decay"], fit_intercept=rule["fit_intercept"],
-                order=order, mask=mask,
+                order=order, mask=mask, screen=rule["screen"],
             )
             self.converged_problems_[c] = updates == 0
             total += updates
         self.history.record(prefix + "_updates", total)
         if self.all_converged():
             self.stop_training_ = True
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        try:
+            return super().partial_fit(X, y, classes, **fit_params)
+        finally:
+            self.rule_["screen"] = None  # a copy of X: not part of the model
 
 
 class LossPlateau(Callback):

@@ -7,7 +7,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -18,6 +17,7 @@ from ._base import make_generators
 from ._data import TensorData, to_tensor
 from ._device import resolve_device
 from ._init import PERCEPTRON_INITIALIZERS, fill_weights
+from ._mistake_driven import make_screen
 from ._module import MLPModule
 from ._net import LossPlateau, MistakeDrivenNet, PrintProgress, TrainingNet
 
@@ -289,8 +289,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             self._check_same_task(y)
         else:
             self._set_classes(y)
-        # +1/-1 targets, one column per one-vs-rest problem.
-        signs = LabelBinarizer(neg_label=-1, pos_label=1).fit(self.classes_).transform(y)
+        signs = self._signs(y)
         sample_scale = self._sample_update_scale(y)
         init_gen, shuffle_gen, dropout_gen = make_generators(
             self.random_state, ["cpu", device, device]
@@ -310,6 +309,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 fit_intercept=self.fit_intercept, shuffle=self.shuffle,
                 dropout=self.dropout, weighted=self.class_weight is not None,
                 generator=shuffle_gen, dropout_generator=dropout_gen,
+                screen=make_screen(np.asarray(X, dtype=np.float64))
+                if device == "cpu" and self.dropout == 0 else None,
             )
         else:
             data = TensorData(to_tensor(X, device), to_tensor((signs + 1) / 2, device),
@@ -357,6 +358,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 "warm_start=False to learn new classes."
             )
 
+    def _signs(self, y):
+        """+1/-1 targets, one column per one-vs-rest problem (one if binary)."""
+        index = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return np.where(index == 1, 1.0, -1.0)[:, None]
+        signs = np.full((len(y), len(self.classes_)), -1.0)
+        signs[np.arange(len(y)), index] = 1.0
+        return signs
+
     def _sample_update_scale(self, y):
         if self.class_weight is None:
             return np.ones(len(y))
@@ -393,7 +403,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     def _set_convergence_theorem_quantities(self, X, y):
         X = np.asarray(X, dtype=np.float64)
         w, b = self.coef_[0], self.intercept_[0]
-        self.radius_ = float(np.sqrt((X**2).sum(axis=1)).max())
+        self.radius_ = float(np.sqrt(np.einsum("ij,ij->i", X, X).max()))
         self.margin_ = float((y * (X @ w + b)).min() / np.sqrt(w @ w + b * b))
         self.mistake_bound_ = (self.radius_**2 + 1.0) / self.margin_**2
 

@@ -48,9 +48,10 @@ def _digits_0_vs_1():
     return X[keep], np.where(y[keep] == 1, 1, -1)
 
 
-def _integers():
+def _integers(n=300):
+    # integer data: margins of exactly 0 occur, and must count as mistakes
     rng = np.random.RandomState(1)
-    X = rng.randint(-5, 6, size=(300, 4)).astype(float)
+    X = rng.randint(-5, 6, size=(n, 4)).astype(float)
     y = np.where(X @ [1, -2, 3, 0.5] + 1 > 0, 1, -1)
     return X, y
 
@@ -62,6 +63,9 @@ BINARY_SETS = {
     "iris-setosa": _iris_setosa,
     "digits-0-vs-1": _digits_0_vs_1,
     "integers": _integers,
+    # large enough for the float32-screened blocks of the fast epoch
+    "separable-20000x10": lambda: separable(20_000, 10, 12, gap=0.02),
+    "integers-20000": lambda: _integers(20_000),
 }
 
 
@@ -262,3 +266,31 @@ def test_verbose_prints_one_line_per_epoch(capsys, device):
     clf = Perceptron(verbose=1, device=device).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == clf.n_iter_ and lines[0].startswith("Epoch 1, updates = ")
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_float32_screening_gives_the_float64_decisions(shuffled):
+    import torch
+
+    from sk_mlp._mistake_driven import make_screen, mistake_driven_epoch
+
+    X, y = separable(30_000, 30, 13, gap=0.0)  # many near-zero margins
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(float))
+    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
+    results = []
+    for screen in (None, make_screen(X)):
+        w, b = torch.zeros(X.shape[1], dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+        counts = [mistake_driven_epoch(Xt, yt, w, b, eta=1.0, screen=screen,
+                                       order=order if shuffled else None)
+                  for _ in range(5)]
+        results.append((counts, w.numpy().copy(), b.item()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2]
+
+
+def test_screen_refuses_data_that_overflow_float32():
+    from sk_mlp._mistake_driven import make_screen
+
+    assert make_screen(np.array([[1e300, 1.0]])) is None
+    assert make_screen(np.ones((3, 2))) is not None
