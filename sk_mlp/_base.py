@@ -13,40 +13,73 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._activations import ACTIVATIONS, KAIMING_NONLINEARITY
-from ._data import TensorData, to_tensor
+from ._data import BatchIterator, TensorData, to_tensor
 from ._device import resolve_device
 from ._init import INITIALIZERS, fill_weights
 from ._module import MLPModule
-from ._net import LossPlateau, PrintProgress, TrainingNet
-from ._optim import OPTIMIZERS, optimizer_params
+from ._net import GradientClipping, Monitor, ProgressBar, Schedule, TrainingNet
+from ._optim import OPTIMIZERS, SCHEDULES, optimizer_params
 
-# Output activation -> (torch loss, function turning logits into outputs).
+
+def _accuracy(logits, y):
+    return (logits.argmax(dim=1) == y).float().mean()
+
+
+def _subset_accuracy(logits, y):
+    return ((logits > 0) == (y > 0.5)).all(dim=1).float().mean()
+
+
+def _r2(pred, y):
+    residual = ((y - pred) ** 2).sum(dim=0)
+    total = ((y - y.mean(dim=0)) ** 2).sum(dim=0)
+    r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-30),
+                     (residual == 0).float())
+    return r2.mean()
+
+
+# Output activation -> (torch loss, logits -> outputs, validation score).
 OUTPUTS = {
-    "softmax": (torch.nn.CrossEntropyLoss, lambda z: torch.softmax(z, dim=1)),
-    "logistic": (torch.nn.BCEWithLogitsLoss, torch.sigmoid),
-    "identity": (torch.nn.MSELoss, lambda z: z),
+    "softmax": (torch.nn.CrossEntropyLoss, lambda z: torch.softmax(z, dim=1), _accuracy),
+    "logistic": (torch.nn.BCEWithLogitsLoss, torch.sigmoid, _subset_accuracy),
+    "identity": (torch.nn.MSELoss, lambda z: z, _r2),
 }
+
+
+# Public ``dtype`` -> torch dtype of the network and its data.
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class TrainingDivergedWarning(RuntimeWarning):
+    """Training stopped because the loss or the weights became non-finite."""
 
 _SEED_HIGH = np.iinfo(np.int32).max
 
 
 def make_generators(random_state, devices):
-    """One torch generator per entry of ``devices``, seeded from ``random_state``.
+    """One torch generator per entry of ``devices``, seeded from ``random_state``,
+    plus one integer seed for NumPy-side draws (the validation split).
 
     A local generator per purpose (weights, shuffling, dropout) keeps fits
     reproducible without touching torch's global RNG.
     """
     rng = check_random_state(random_state)
-    seeds = rng.randint(_SEED_HIGH, size=len(devices))
-    return [
+    seeds = rng.randint(_SEED_HIGH, size=len(devices) + 1)
+    generators = [
         torch.Generator(device=device).manual_seed(int(seed))
         for device, seed in zip(devices, seeds)
     ]
+    return generators + [int(seeds[-1])]
 
 
 class BaseMLP(BaseEstimator, metaclass=ABCMeta):
@@ -60,6 +93,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
@@ -70,6 +108,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "init": [StrOptions(set(INITIALIZERS))],
+        "dtype": [StrOptions(set(DTYPES))],
         "device": [str],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
@@ -87,6 +126,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         batch_size,
         max_iter,
         tol,
+        learning_rate,
+        power_t,
+        early_stopping,
+        validation_fraction,
+        max_grad_norm,
         n_iter_no_change,
         shuffle,
         momentum,
@@ -97,6 +141,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         weight_decay,
         dropout,
         init,
+        dtype,
         device,
         random_state,
         warm_start,
@@ -109,6 +154,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.max_grad_norm = max_grad_norm
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
         self.momentum = momentum
@@ -119,6 +169,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.init = init
+        self.dtype = dtype
         self.device = device
         self.random_state = random_state
         self.warm_start = warm_start
@@ -126,17 +177,31 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _encode_targets(self, y, reset):
+    def _encode_targets(self, y, reset, classes=None, sample_weight=None):
         """Validate ``y``, set target metadata when ``reset``; return
         ``(targets as a NumPy array, number of network outputs)``."""
+
+    def _sample_weights(self, y, sample_weight):
+        """Per-sample loss weights (None for equal weights)."""
+        return sample_weight
+
+    def _stratify(self, y):
+        """Labels to stratify the validation split on (None: no stratification)."""
+        return None
 
     @abstractmethod
     def _output_activation(self):
         """Key of ``OUTPUTS`` for the fitted target type."""
 
     @abstractmethod
-    def _target_tensor(self, y, device):
+    def _target_tensor(self, y):
         """Encoded targets as a tensor of the dtype the loss expects."""
+
+    def _as_tensor(self, array):
+        """Float data as a tensor on the network's device, in its dtype."""
+        dtype = self.net_.module_.linears[0].weight.dtype
+        return to_tensor(array, self.net_.device,
+                         np.float64 if dtype == torch.float64 else np.float32)
 
     # ------------------------------------------------------------ validation
     def _hidden_sizes(self):
@@ -172,8 +237,6 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _validate_y_shape(self, y):
         """Ravel a column-vector ``y`` with a warning, as scikit-learn does."""
-        from sklearn.utils.validation import column_or_1d
-
         y = np.asarray(y) if not hasattr(y, "shape") else y
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -181,7 +244,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
@@ -190,19 +253,32 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             Training data (NumPy, lists or pandas; converted to float32).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss: a weight of 0
+            drops the sample, an integer weight k counts it k times.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     def _is_fitted(self):
         return hasattr(self, "net_")
 
-    def _fit(self, X, y):
-        reset = not (self.warm_start and self._is_fitted())
+    def _check_weights(self, sample_weight, X):
+        if sample_weight is None:
+            return None
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        if not np.isfinite(sample_weight).all():
+            raise ValueError("sample_weight contains NaN or infinity.")
+        if sample_weight.sum() <= 0:
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        return sample_weight
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        reset = not self._is_fitted() or (not self.warm_start and not incremental)
         X, y = validate_data(
             self,
             X,
@@ -213,48 +289,81 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             y_numeric=self._y_numeric,
         )
         y = self._validate_y_shape(y)
+        sample_weight = self._check_weights(sample_weight, X)
         hidden = self._hidden_sizes()
         dropout = self._dropout_rates(len(hidden))
         device = resolve_device(self.device)
-        targets, n_outputs = self._encode_targets(y, reset)
-        init_gen, shuffle_gen, dropout_gen = make_generators(
+        targets, n_outputs = self._encode_targets(y, reset, classes, sample_weight)
+        weights = self._sample_weights(y, sample_weight)
+        init_gen, shuffle_gen, dropout_gen, split_seed = make_generators(
             self.random_state, ["cpu", device, device]
         )
-
         if reset:
             self.net_ = self._build_net(X.shape[1], hidden, n_outputs, dropout, device)
             fill_weights(self.net_.module_.linears, INITIALIZERS[self.init],
                          KAIMING_NONLINEARITY[self.activation], init_gen)
             self.t_ = 0
-        self._configure_net(X.shape[0], device, shuffle_gen, dropout_gen)
-
-        data = TensorData(
-            to_tensor(X, device),
-            self._target_tensor(targets, device),
-        )
-        plateau = dict(self.net_.callbacks_)["plateau"]
+        early_stopping = self.early_stopping and not incremental
+        train, valid = self._split(X, targets, weights, y, early_stopping, split_seed)
+        monitor = self._configure_net(len(train), early_stopping, shuffle_gen, dropout_gen)
         epochs_before = len(self.net_.history)
         try:
-            self.net_.partial_fit(data, None, epochs=self.max_iter)
+            self.net_.partial_fit(train, None, epochs=1 if incremental else self.max_iter,
+                                  valid=valid)
         finally:
             self._release_generators()
         epochs_run = len(self.net_.history) - epochs_before
-        self.t_ += epochs_run * X.shape[0]
+        self.t_ += epochs_run * len(train)
+        self._warn_about_the_end(monitor, epochs_run, incremental)
+        return self
 
-        if not plateau.converged_ and epochs_run >= self.max_iter:
+    def _split(self, X, targets, weights, y, early_stopping, seed):
+        """Training and validation :class:`TensorData` (validation None)."""
+        index = np.arange(len(X))
+        valid = None
+        if early_stopping:
+            index, valid_index = train_test_split(
+                index, test_size=self.validation_fraction, random_state=seed,
+                stratify=self._stratify(y),
+            )
+            valid = TensorData(self._as_tensor(X[valid_index]),
+                               self._target_tensor(targets[valid_index]))
+        if weights is not None:
+            weights = weights[index]
+            weights = self._as_tensor(weights / weights.mean())
+        train = TensorData(self._as_tensor(X[index]), self._target_tensor(targets[index]),
+                           weights)
+        return train, valid
+
+    def _warn_about_the_end(self, monitor, epochs_run, incremental):
+        if monitor.diverged_:
+            warnings.warn(
+                "Training stopped: the loss or the weights became non-finite (NaN "
+                f"or infinity) in epoch {self.n_iter_ + 1 if epochs_run == 0 else self.n_iter_}. "
+                "The last finite weights were restored (the best ones with "
+                "early_stopping). Try a lower learning_rate_init, scaling the "
+                "inputs (e.g. StandardScaler) or setting max_grad_norm.",
+                TrainingDivergedWarning,
+            )
+        elif incremental or monitor.converged_:
+            return
+        elif epochs_run < self.max_iter:
+            warnings.warn(
+                f"Training was interrupted after {epochs_run} epochs; the model "
+                "keeps the weights it had then (the best so far with "
+                "early_stopping).",
+                UserWarning,
+            )
+        else:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet. Increase "
                 "max_iter or learning_rate_init, or scale the inputs.",
                 ConvergenceWarning,
             )
-        return self
 
     def _build_net(self, n_features, hidden, n_outputs, dropout, device):
-        loss_cls, _ = OUTPUTS[self._output_activation()]
-        callbacks = [("plateau", LossPlateau(self.tol, self.n_iter_no_change))]
-        if self.verbose:
-            callbacks.append(("progress", PrintProgress()))
+        loss_cls, _, scorer = OUTPUTS[self._output_activation()]
         net = TrainingNet(
             module=MLPModule,
             module__n_inputs=n_features,
@@ -267,25 +376,40 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             max_epochs=self.max_iter,
             batch_size=1,  # set per fit in _configure_net
             train_split=None,
-            callbacks=callbacks,
+            callbacks=[
+                ("schedule", Schedule(None, self.learning_rate_init, self.max_iter, 0.5)),
+                ("clipping", GradientClipping(None)),
+                ("monitor", Monitor(self.tol, self.n_iter_no_change)),
+                ("progress", ProgressBar(self.max_iter)),
+            ],
             verbose=0,
             device=device,
             **optimizer_params(self),
         )
+        net.valid_scorer = scorer
         net.initialize()
+        net.module_.to(DTYPES[self.dtype])
         return net
 
-    def _configure_net(self, n_samples, device, shuffle_gen, dropout_gen):
+    def _configure_net(self, n_samples, early_stopping, shuffle_gen, dropout_gen):
+        """Apply the current parameters to the net before a (warm) fit."""
         net = self.net_
         net.batch_size = self._batch_size(n_samples)
         net.shuffle = self.shuffle
         net.generator = shuffle_gen
         for layer in net.module_.dropouts:
             layer.generator = dropout_gen
-        # Re-read the stopping rule so warm starts honour changed tol etc.
-        plateau = dict(net.callbacks_)["plateau"]
-        plateau.tol, plateau.n_iter_no_change = self.tol, self.n_iter_no_change
-        plateau.initialize()
+        net.set_params(
+            callbacks__schedule__fn=SCHEDULES[self.learning_rate],
+            callbacks__schedule__lr0=self.learning_rate_init,
+            callbacks__schedule__max_iter=self.max_iter,
+            callbacks__schedule__power_t=self.power_t,
+            callbacks__clipping__max_norm=self.max_grad_norm,
+            callbacks__progress__total=self.max_iter if self.verbose else None,
+            callbacks__monitor=Monitor(self.tol, self.n_iter_no_change, early_stopping,
+                                       adaptive=self.learning_rate == "adaptive"),
+        )
+        return dict(net.callbacks_)["monitor"]
 
     def _release_generators(self):
         # Generators stay out of the fitted state: a CUDA generator could not
@@ -299,11 +423,37 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         """Network outputs (after the output activation) as float64 NumPy."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        data = TensorData(to_tensor(X, self.net_.device))
-        _, transform = OUTPUTS[self._output_activation()]
+        data = TensorData(self._as_tensor(X))
+        transform = OUTPUTS[self._output_activation()][1]
         with torch.inference_mode():
             logits = self.net_.forward(data, training=False)
             return transform(logits).numpy().astype(np.float64)
+
+    def _forward_mc(self, X, n_samples):
+        """``n_samples`` network outputs with dropout on, shape (n_samples, n, k).
+
+        Dropout masks come from a generator seeded by ``random_state``, so the
+        result is reproducible; the module's mode is not changed, so
+        concurrent ordinary predictions are unaffected.
+        """
+        check_is_fitted(self)
+        if not (isinstance(n_samples, Integral) and n_samples >= 1):
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        device = self.net_.device
+        generator = make_generators(self.random_state, [device])[0]
+        data = TensorData(self._as_tensor(X))
+        transform = OUTPUTS[self._output_activation()][1]
+        module = self.net_.module_
+        draws = []
+        with torch.inference_mode():
+            for _ in range(n_samples):
+                batches = [
+                    transform(module(Xb, dropout_generator=generator))
+                    for Xb, _ in BatchIterator(data, self.net_.predict_batch_size)
+                ]
+                draws.append(torch.cat(batches).cpu())
+        return torch.stack(draws).numpy().astype(np.float64)
 
     # ------------------------------------------------------ fitted attributes
     @property
@@ -355,8 +505,43 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     @property
     def best_loss_(self):
-        """Lowest training loss of any epoch."""
+        """Lowest training loss of any epoch (None with early stopping, as in
+        scikit-learn, where the best model is chosen on validation data)."""
+        if self.validation_scores_ is not None:
+            return None
         return min(self.loss_curve_)
+
+    def _history_values(self, key):
+        values = [row[key] for row in self.net_.history if key in row]
+        return [float(v) for v in values] or None
+
+    @property
+    def validation_scores_(self):
+        """Validation score (accuracy, or R^2 for regression) of each epoch
+        with ``early_stopping``; None without."""
+        return self._history_values("valid_score")
+
+    @property
+    def best_validation_score_(self):
+        """Best validation score (that of the restored weights), or None."""
+        scores = self.validation_scores_
+        return None if scores is None else max(scores)
+
+    @property
+    def validation_loss_curve_(self):
+        """Validation loss of each epoch with ``early_stopping``; None without."""
+        return self._history_values("valid_loss")
+
+    @property
+    def history_(self):
+        """Per-epoch record as a list of dicts: ``epoch``, ``train_loss``,
+        ``valid_loss`` and ``valid_score`` (with early stopping), ``lr``,
+        ``dur`` (seconds), ``grad_norm`` (with ``max_grad_norm``; largest
+        norm before clipping). ``pandas.DataFrame(est.history_)`` tabulates it."""
+        return [
+            {k: v for k, v in row.items() if k not in ("batches", "train_batch_count")}
+            for row in self.net_.history
+        ]
 
     @property
     def n_iter_(self):

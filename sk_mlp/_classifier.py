@@ -2,8 +2,10 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import BaseMLP
@@ -20,6 +22,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     Parameters
     ----------
 {MLP_PARAMETERS}
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss (multiplying ``sample_weight``):
+        the remedy for imbalanced classes. ``'balanced'`` uses
+        ``n_samples / (n_classes * class_count)``.
+
     Attributes
     ----------
     classes_ : ndarray or list of ndarray
@@ -55,6 +62,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
+        learning_rate="constant",
+        power_t=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        max_grad_norm=None,
         n_iter_no_change=10,
         shuffle=True,
         momentum=0.9,
@@ -65,11 +77,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         weight_decay=0.0,
         dropout=0.0,
         init="xavier_uniform",
+        dtype="float32",
         device="auto",
         random_state=None,
         warm_start=False,
         verbose=0,
+        class_weight=None,
     ):
+        self.class_weight = class_weight
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -78,6 +93,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             batch_size=batch_size,
             max_iter=max_iter,
             tol=tol,
+            learning_rate=learning_rate,
+            power_t=power_t,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            max_grad_norm=max_grad_norm,
             n_iter_no_change=n_iter_no_change,
             shuffle=shuffle,
             momentum=momentum,
@@ -88,18 +108,56 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             weight_decay=weight_decay,
             dropout=dropout,
             init=init,
+            dtype=dtype,
             device=device,
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,
         )
 
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
     _y_numeric = False
 
-    def _encode_targets(self, y, reset):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, continuing the current network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            All classes that can ever appear in ``y``; required on the first
+            call, optional (and must be the same) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        if not self._is_fitted() and classes is None:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "the network needs to know every class it will ever see."
+                )
+        if self._is_fitted() and classes is not None and not np.array_equal(
+            np.unique(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} differs from the classes of "
+                f"the first partial_fit call, {self.classes_.tolist()}."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _encode_targets(self, y, reset, classes=None, sample_weight=None):
         check_classification_targets(y)
         if reset:
-            binarizer = LabelBinarizer().fit(y)
+            binarizer = LabelBinarizer().fit(y if classes is None else np.unique(classes))
             if len(binarizer.classes_) < 2 and binarizer.y_type_ != "multilabel-indicator":
                 raise ValueError(
                     "MLPClassifier needs samples of at least 2 classes in the data, "
@@ -108,7 +166,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
         binarizer = self._label_binarizer
-        if not reset:
+        if not reset or classes is not None:
             target_type = type_of_target(y)
             if (target_type == "multilabel-indicator") != (binarizer.y_type_ == "multilabel-indicator"):
                 raise ValueError(
@@ -118,22 +176,34 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             unseen = np.setdiff1d(np.unique(y), self.classes_) if y.ndim == 1 else []
             if len(unseen):
                 raise ValueError(
-                    f"warm_start=True but y contains labels {list(unseen)} not seen "
-                    f"in the first fit (classes_={list(self.classes_)}). Refit with "
-                    "warm_start=False to learn new classes."
+                    f"y contains labels {unseen.tolist()} that are not among the "
+                    f"classes the network was built for (classes_="
+                    f"{self.classes_.tolist()}). Refit from scratch (warm_start=False, "
+                    "or pass every class to the first partial_fit)."
                 )
         if binarizer.y_type_ == "multiclass":
             return np.searchsorted(self.classes_, y), len(self.classes_)
         encoded = binarizer.transform(y)
         return encoded, encoded.shape[1]
 
+    def _sample_weights(self, y, sample_weight):
+        if self.class_weight is None or self._label_binarizer.y_type_ == "multilabel-indicator":
+            return sample_weight
+        present = np.unique(y)
+        weights = compute_class_weight(self.class_weight, classes=present, y=y)
+        per_sample = weights[np.searchsorted(present, y)]
+        return per_sample if sample_weight is None else per_sample * sample_weight
+
+    def _stratify(self, y):
+        return None if self._label_binarizer.y_type_ == "multilabel-indicator" else y
+
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
-    def _target_tensor(self, y, device):
+    def _target_tensor(self, y):
         if self._output_activation() == "softmax":
-            return torch.as_tensor(y, dtype=torch.int64, device=device)
-        return torch.as_tensor(np.asarray(y, dtype=np.float32), device=device)
+            return torch.as_tensor(y, dtype=torch.int64, device=self.net_.device)
+        return self._as_tensor(y)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -167,6 +237,29 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
+
+    def predict_proba_mc(self, X, n_samples=30):
+        """Monte-Carlo dropout: class probabilities with dropout left on.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_samples : int, default=30
+            Number of stochastic forward passes.
+
+        Returns
+        -------
+        mean : ndarray of shape (n, n_classes)
+            Mean probability over the passes.
+        std : ndarray of shape (n, n_classes)
+            Standard deviation over the passes (0 everywhere when
+            ``dropout=0``): a measure of the model's uncertainty. The masks
+            are drawn from ``random_state``, so results are reproducible.
+        """
+        draws = self._forward_mc(X, n_samples)
+        if self._label_binarizer.y_type_ == "binary":
+            draws = np.concatenate([1.0 - draws, draws], axis=2)
+        return draws.mean(axis=0), draws.std(axis=0)
 
     def predict(self, X):
         """Predict class labels (or label indicators for multilabel targets).

@@ -27,6 +27,31 @@ MLP_PARAMETERS = """\
         Training stops once the loss has not improved by at least ``tol``
         for ``n_iter_no_change`` consecutive epochs.
 
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
+default='constant'
+        Learning-rate schedule, set once per epoch: ``'constant'`` keeps
+        ``learning_rate_init``; ``'invscaling'`` uses
+        ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
+        seen; ``'adaptive'`` divides the rate by 5 whenever the monitored
+        quantity stalls for ``n_iter_no_change`` epochs (and stops once it
+        would fall below 1e-6); ``'cosine'`` anneals it to 0 over
+        ``max_iter`` epochs.
+
+    power_t : float, default=0.5
+        Exponent of ``'invscaling'``.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classifiers), stop when the validation score has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and restore the weights of the
+        best epoch.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out with ``early_stopping``.
+
+    max_grad_norm : float or None, default=None
+        Clip the gradient norm of every step to this value (off when None).
+
     n_iter_no_change : int, default=10
         Number of epochs without improvement tolerated before stopping.
 
@@ -57,6 +82,11 @@ MLP_PARAMETERS = """\
         Initialisation of every weight matrix (Kaiming uses the gain of
         ``activation``); ``'normal'`` is N(0, 0.01^2). Biases start at zero.
 
+    dtype : {'float32', 'float64'}, default='float32'
+        Precision of the network and of the data inside it. ``'float64'`` is
+        slower, but makes results reproducible to ~1e-12 whatever the
+        summation order (e.g. weighted versus repeated samples).
+
     device : str, default='auto'
         ``'auto'`` (CUDA when available, else CPU), ``'cpu'``, ``'cuda'`` or
         ``'cuda:N'``.
@@ -69,7 +99,8 @@ MLP_PARAMETERS = """\
         Continue training the fitted network on the next ``fit``.
 
     verbose : int, default=0
-        Print the training loss after every epoch when positive.
+        Show one progress bar for the whole fit (epochs, losses, validation
+        score, time left) when positive; nothing is printed at 0.
 """
 
 MLP_ATTRIBUTES = """\
@@ -104,8 +135,21 @@ MLP_ATTRIBUTES = """\
     loss_curve_ : list of float
         Training loss of every epoch.
 
-    best_loss_ : float
-        Lowest training loss reached.
+    best_loss_ : float or None
+        Lowest training loss reached (None with ``early_stopping``).
+
+    validation_scores_ : list of float or None
+        Validation score of each epoch with ``early_stopping``.
+
+    best_validation_score_ : float or None
+        Best validation score, that of the weights kept.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss of each epoch with ``early_stopping``.
+
+    history_ : list of dict
+        Per-epoch record (train and validation loss, validation score,
+        learning rate, duration); ``pandas.DataFrame(est.history_)`` shows it.
 
     n_iter_ : int
         Number of epochs run.

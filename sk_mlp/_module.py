@@ -20,10 +20,16 @@ class InvertedDropout(nn.Module):
         self.generator = None  # set by the trainer; None uses torch's default RNG
 
     def forward(self, x):
-        if not self.training or self.p == 0.0:
+        if not self.training:
+            return x
+        return self.sample(x, self.generator)
+
+    def sample(self, x, generator):
+        """Apply a random mask drawn from ``generator`` whatever the mode."""
+        if self.p == 0.0:
             return x
         keep = 1.0 - self.p
-        mask = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+        mask = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         return x * (mask < keep).to(x.dtype) / keep
 
     def extra_repr(self):
@@ -67,8 +73,17 @@ class MLPModule(nn.Module):
         layers.append(_linear(fan_in, n_outputs))
         self.layers = nn.Sequential(*layers)
 
-    def forward(self, x):
-        return self.layers(x)
+    def forward(self, x, dropout_generator=None):
+        """Outputs (logits); with ``dropout_generator``, dropout is applied
+        with masks from it even in eval mode (Monte-Carlo dropout)."""
+        if dropout_generator is None:
+            return self.layers(x)
+        for layer in self.layers:
+            if isinstance(layer, InvertedDropout):
+                x = layer.sample(x, dropout_generator)
+            else:
+                x = layer(x)
+        return x
 
     @property
     def linears(self):

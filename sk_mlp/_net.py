@@ -23,12 +23,17 @@ class TrainingNet(NeuralNet):
 
     Extra attributes (set by the estimator after construction):
     ``generator`` (``torch.Generator`` for shuffling, or None),
-    ``shuffle`` (bool) and ``predict_batch_size`` (int).
+    ``shuffle`` (bool), ``predict_batch_size`` (int) and ``valid_scorer``
+    (function of validation logits and targets giving a score, higher is
+    better). ``partial_fit(train, None, epochs=..., valid=...)`` trains on
+    ``train`` and, when ``valid`` (a :class:`TensorData`) is given, records
+    ``valid_loss`` and ``valid_score`` after every epoch.
     """
 
     generator = None
     shuffle = True
     predict_batch_size = 4096
+    valid_scorer = None
 
     def get_default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
@@ -47,25 +52,30 @@ class TrainingNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if isinstance(y_true, tuple):
+            # Weights are normalised to mean 1 over the data set, so a batch
+            # loss is an unbiased estimate of the weighted mean loss and a
+            # batch of zero weights contributes 0 (not 0/0).
             y_true, weight = y_true
             per_sample = self.criterion_(y_pred, y_true)
             if per_sample.ndim > 1:
                 per_sample = per_sample.mean(dim=1)
-            return (per_sample * weight).sum() / weight.sum()
+            return (per_sample * weight).mean()
         return self.criterion_(y_pred, y_true).mean()
 
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+    def fit_loop(self, X, y=None, epochs=None, valid=None, **fit_params):
         self.check_training_readiness()
         epochs = self.max_epochs if epochs is None else epochs
         dataset = self.get_dataset(X, y)
         iterator = self.get_iterator(dataset, training=True)
-        on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": None}
+        on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": valid}
         self.stop_training_ = False
         for _ in range(epochs):
             self.notify("on_epoch_begin", **on_epoch_kwargs)
             self.run_single_epoch(
                 iterator, training=True, prefix="train", step_fn=self.train_step
             )
+            if valid is not None:
+                self.run_validation(valid)
             self.notify("on_epoch_end", **on_epoch_kwargs)
             if self.stop_training_:
                 break
@@ -87,6 +97,18 @@ class TrainingNet(NeuralNet):
             self.notify("on_batch_end", batch=batch, training=training, **step)
         self.history.record(prefix + "_loss", (total / max(n_seen, 1)).item())
         self.history.record(prefix + "_batch_count", n_batches)
+
+    def run_validation(self, valid):
+        """Record the loss and the score on the validation data."""
+        losses, outputs = [], []
+        for batch in self.get_iterator(valid, training=False):
+            step = self.validation_step(batch)
+            losses.append(step["loss"] * len(batch[0]))
+            outputs.append(step["y_pred"])
+        self.history.record("valid_loss", (torch.stack(losses).sum() / len(valid)).item())
+        logits = torch.cat(outputs)
+        target = valid.y
+        self.history.record("valid_score", float(self.valid_scorer(logits, target)))
 
 
 class MistakeDrivenNet(TrainingNet):
@@ -151,38 +173,157 @@ class MistakeDrivenNet(TrainingNet):
             self.rule_["screen"] = None  # a copy of X: not part of the model
 
 
-class LossPlateau(Callback):
-    """Stop when the training loss has not improved by ``tol`` for
-    ``n_iter_no_change`` consecutive epochs (scikit-learn's MLP rule)."""
+class Monitor(Callback):
+    """Watches every epoch: stopping rule, learning-rate adaptation, best and
+    last finite weights.
 
-    def __init__(self, tol, n_iter_no_change):
+    The monitored quantity is the validation score when ``early_stopping``
+    (higher is better), else the training loss (lower is better). When it
+    has not improved by ``tol`` for more than ``n_iter_no_change`` epochs,
+    training stops (scikit-learn's rule), unless ``adaptive``: then the
+    learning rate is divided by 5 first, and training stops once it would
+    fall below 1e-6. If the loss or a weight becomes non-finite, training
+    stops and the last finite weights (the best, with ``early_stopping``) are
+    restored; ``diverged_`` tells. With ``early_stopping`` the best epoch's
+    weights are restored at the end of training, Ctrl-C included.
+    """
+
+    def __init__(self, tol, n_iter_no_change, early_stopping=False, adaptive=False):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.adaptive = adaptive
 
     def initialize(self):
-        self.best_ = float("inf")
+        self.best_ = -float("inf")
         self.bad_epochs_ = 0
         self.converged_ = False
+        self.diverged_ = False
+        self.best_params_ = None
+        self.best_epoch_ = None
+        self.finite_params_ = None
         return self
 
-    def on_epoch_end(self, net, **kwargs):
-        loss = net.history[-1, "train_loss"]
-        if loss > self.best_ - self.tol:
-            self.bad_epochs_ += 1
-        else:
-            self.bad_epochs_ = 0
-        self.best_ = min(self.best_, loss)
-        if self.bad_epochs_ > self.n_iter_no_change:
-            self.converged_ = True
-            net.stop_training_ = True
+    @staticmethod
+    def _params(net):
+        return torch.nn.utils.parameters_to_vector(net.module_.parameters()).detach()
 
+    @staticmethod
+    def _load(net, vector):
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(vector, net.module_.parameters())
 
-class PrintProgress(Callback):
-    """Print one line per epoch in scikit-learn's format (only when verbose)."""
+    def on_train_begin(self, net, **kwargs):
+        self.initialize()  # every (warm) fit starts a fresh watch
+        self.finite_params_ = self._params(net).clone()
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        if "train_loss" in row:
-            print(f"Iteration {row['epoch']}, loss = {row['train_loss']:.8f}")
+        params = self._params(net)
+        loss = row["train_loss"]
+        if not (np.isfinite(loss) and bool(torch.isfinite(params).all())):
+            self.diverged_ = True
+            net.history.record("diverged", True)
+            net.stop_training_ = True
+            return
+        self.finite_params_.copy_(params)
+        score = row["valid_score"] if self.early_stopping else -loss
+        if score < self.best_ + self.tol:
+            self.bad_epochs_ += 1
         else:
-            print(f"Epoch {row['epoch']}, updates = {row['train_updates']}")
+            self.bad_epochs_ = 0
+        if score > self.best_:
+            self.best_ = score
+            if self.early_stopping:
+                self.best_params_ = params.clone()
+                self.best_epoch_ = len(net.history)
+        if self.bad_epochs_ > self.n_iter_no_change:
+            lr = net.optimizer_.param_groups[0]["lr"]
+            if self.adaptive and lr / 5 >= 1e-6:
+                for group in net.optimizer_.param_groups:
+                    group["lr"] = group["lr"] / 5
+                self.bad_epochs_ = 0
+            else:
+                self.converged_ = True
+                net.stop_training_ = True
+
+    def on_train_end(self, net, **kwargs):
+        if self.early_stopping and self.best_params_ is not None:
+            self._load(net, self.best_params_)
+        elif not bool(torch.isfinite(self._params(net)).all()):
+            # diverged, or interrupted in the middle of a diverging step
+            self.diverged_ = True
+            self._load(net, self.finite_params_)
+
+
+class Schedule(Callback):
+    """Sets the learning rate before every epoch, ``fn(lr0, epoch, t,
+    max_iter, power_t)`` with ``epoch`` counted from 0 and ``t`` the samples
+    seen so far (``fn=None`` leaves it alone), and records it as ``lr``."""
+
+    def __init__(self, fn, lr0, max_iter, power_t):
+        self.fn = fn
+        self.lr0 = lr0
+        self.max_iter = max_iter
+        self.power_t = power_t
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        epoch = len(net.history) - 1
+        if self.fn is not None:
+            lr = self.fn(self.lr0, epoch, epoch * len(dataset_train), self.max_iter,
+                         self.power_t)
+            for group in net.optimizer_.param_groups:
+                group["lr"] = lr
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+
+
+class GradientClipping(Callback):
+    """Clip the gradient norm to ``max_norm``; record the largest norm seen
+    before clipping in each epoch (``grad_norm``). Inert when ``max_norm``
+    is None."""
+
+    def __init__(self, max_norm):
+        self.max_norm = max_norm
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.largest_ = torch.zeros((), device=net.device)
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        if self.max_norm is None:
+            return
+        norm = torch.nn.utils.clip_grad_norm_((p for _, p in named_parameters),
+                                              self.max_norm)
+        torch.maximum(self.largest_, norm, out=self.largest_)
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.max_norm is not None:
+            net.history.record("grad_norm", self.largest_.item())
+
+
+class ProgressBar(Callback):
+    """One tqdm progress bar for the whole fit (epochs, losses, score, ETA);
+    inert when ``total`` is None."""
+
+    def __init__(self, total):
+        self.total = total
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = None
+        if self.total is not None:
+            from tqdm.auto import tqdm
+
+            self.bar_ = tqdm(total=self.total, unit="epoch", leave=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.bar_ is None:
+            return
+        row = net.history[-1]
+        shown = {k: row[k] for k in ("train_loss", "valid_loss", "valid_score",
+                                     "train_updates") if k in row}
+        self.bar_.set_postfix({k: f"{v:.4g}" for k, v in shown.items()}, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        if self.bar_ is not None:
+            self.bar_.close()
+            self.bar_ = None

@@ -4,6 +4,8 @@ Weight decay is applied to weight matrices only: every optimiser gets a
 parameter group that sets ``weight_decay=0`` for the biases.
 """
 
+import math
+
 import torch
 
 
@@ -38,3 +40,17 @@ def optimizer_params(est):
     }
     params.update({f"optimizer__{k}": v for k, v in options(est).items()})
     return params
+
+
+# Learning-rate schedules: name -> fn(lr0, epoch, samples_seen, max_iter,
+# power_t), or None where the rate is left alone ('adaptive' is driven by the
+# stopping rule: divided by 5 when the monitored quantity stalls).
+SCHEDULES = {
+    "constant": None,
+    "adaptive": None,
+    # scikit-learn's meaning: lr0 / (t + 1)^power_t, t = samples seen
+    "invscaling": lambda lr0, epoch, t, max_iter, power_t: lr0 / (t + 1) ** power_t,
+    "cosine": lambda lr0, epoch, t, max_iter, power_t: lr0 * 0.5 * (
+        1.0 + math.cos(math.pi * epoch / max_iter)
+    ),
+}

@@ -19,7 +19,7 @@ from ._device import resolve_device
 from ._init import PERCEPTRON_INITIALIZERS, fill_weights
 from ._mistake_driven import make_screen
 from ._module import MLPModule
-from ._net import LossPlateau, MistakeDrivenNet, PrintProgress, TrainingNet
+from ._net import MistakeDrivenNet, Monitor, ProgressBar, TrainingNet
 
 
 def _sigmoid_net(est, n_features, n_outputs, batch_size, device):
@@ -41,7 +41,7 @@ def _sigmoid_net(est, n_features, n_outputs, batch_size, device):
         max_epochs=est.max_iter,
         batch_size=batch_size,
         train_split=None,
-        callbacks=[("plateau", LossPlateau(est.tol, 10))] + _progress(est),
+        callbacks=[("monitor", Monitor(est.tol, 10))] + _progress(est),
         verbose=0,
         device=device,
     )
@@ -67,7 +67,7 @@ def _step_net(est, n_features, n_outputs, device):
 
 
 def _progress(est):
-    return [("progress", PrintProgress())] if est.verbose else []
+    return [("progress", ProgressBar(est.max_iter))] if est.verbose else []
 
 
 # activation -> function building the net that trains it
@@ -291,7 +291,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             self._set_classes(y)
         signs = self._signs(y)
         sample_scale = self._sample_update_scale(y)
-        init_gen, shuffle_gen, dropout_gen = make_generators(
+        init_gen, shuffle_gen, dropout_gen, _ = make_generators(
             self.random_state, ["cpu", device, device]
         )
         if not warm:
@@ -314,12 +314,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             )
         else:
             data = TensorData(to_tensor(X, device), to_tensor((signs + 1) / 2, device),
-                              to_tensor(sample_scale, device) if self.class_weight
+                              to_tensor(sample_scale / sample_scale.mean(), device)
+                              if self.class_weight
                               is not None else None)
             self.net_.shuffle, self.net_.generator = self.shuffle, shuffle_gen
             for layer in self.net_.module_.dropouts:
                 layer.generator = dropout_gen
-            dict(self.net_.callbacks_)["plateau"].initialize()
         epochs_before = len(self.net_.history)
         try:
             self.net_.partial_fit(data, None, epochs=self.max_iter)
@@ -353,8 +353,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if len(unseen):
             raise ValueError(
-                f"warm_start=True but y contains labels {list(unseen)} not seen in "
-                f"the first fit (classes_={list(self.classes_)}). Refit with "
+                f"warm_start=True but y contains labels {unseen.tolist()} not seen "
+                f"in the first fit (classes_={self.classes_.tolist()}). Refit with "
                 "warm_start=False to learn new classes."
             )
 
@@ -382,7 +382,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             self.converged_ = bool(self.net_.all_converged())
         else:
             self.n_updates_ = None
-            self.converged_ = bool(dict(self.net_.callbacks_)["plateau"].converged_)
+            self.converged_ = bool(dict(self.net_.callbacks_)["monitor"].converged_)
         plain_rule = (
             self.activation == "step" and self.init == "zeros" and not warm
             and self.weight_decay == 0 and self.dropout == 0

@@ -1,10 +1,9 @@
 """MLPRegressor: identity output, squared error on standardised targets."""
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import RegressorMixin, _fit_context
 
 from ._base import BaseMLP
-from ._data import to_tensor
 from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
 
 
@@ -52,6 +51,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
+        learning_rate="constant",
+        power_t=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        max_grad_norm=None,
         n_iter_no_change=10,
         shuffle=True,
         momentum=0.9,
@@ -62,6 +66,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         weight_decay=0.0,
         dropout=0.0,
         init="xavier_uniform",
+        dtype="float32",
         device="auto",
         random_state=None,
         warm_start=False,
@@ -75,6 +80,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             batch_size=batch_size,
             max_iter=max_iter,
             tol=tol,
+            learning_rate=learning_rate,
+            power_t=power_t,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            max_grad_norm=max_grad_norm,
             n_iter_no_change=n_iter_no_change,
             shuffle=shuffle,
             momentum=momentum,
@@ -85,6 +95,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             weight_decay=weight_decay,
             dropout=dropout,
             init=init,
+            dtype=dtype,
             device=device,
             random_state=random_state,
             warm_start=warm_start,
@@ -93,12 +104,32 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _y_numeric = True
 
-    def _encode_targets(self, y, reset):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, continuing the current network.
+
+        The target scaling is fixed by the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, reset, classes=None, sample_weight=None):
         y2d = y.reshape(len(y), -1).astype(np.float64)
         if reset:
+            # weighted moments, so that weights and repeated rows agree
             self._y_1d = y.ndim == 1
-            self._y_mean = y2d.mean(axis=0)
-            scale = y2d.std(axis=0)
+            self._y_mean = np.average(y2d, axis=0, weights=sample_weight)
+            scale = np.sqrt(np.average((y2d - self._y_mean) ** 2, axis=0,
+                                       weights=sample_weight))
             self._y_scale = np.where(scale > 0, scale, 1.0)
         elif y2d.shape[1] != len(self._y_mean):
             raise ValueError(
@@ -110,8 +141,29 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _output_activation(self):
         return "identity"
 
-    def _target_tensor(self, y, device):
-        return to_tensor(y, device)
+    def _target_tensor(self, y):
+        return self._as_tensor(y)
+
+    def predict_mc(self, X, n_samples=30):
+        """Monte-Carlo dropout: predictions with dropout left on.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_samples : int, default=30
+            Number of stochastic forward passes.
+
+        Returns
+        -------
+        mean : ndarray of shape (n,) or (n, n_outputs)
+            Mean prediction over the passes, on the original scale.
+        std : ndarray of shape (n,) or (n, n_outputs)
+            Standard deviation over the passes (0 everywhere when
+            ``dropout=0``). The masks are drawn from ``random_state``.
+        """
+        draws = self._forward_mc(X, n_samples) * self._y_scale + self._y_mean
+        mean, std = draws.mean(axis=0), draws.std(axis=0)
+        return (mean.ravel(), std.ravel()) if self._y_1d else (mean, std)
 
     def predict(self, X):
         """Predict targets on their original scale.

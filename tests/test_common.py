@@ -7,11 +7,16 @@ from sk_mlp import MLPClassifier, MLPRegressor, Perceptron
 
 from .conftest import DEVICE
 
+# The MLPs run in float64: check_sample_weight_equivalence_on_dense_data
+# compares weighted with repeated samples at rtol=1e-7, below float32's
+# resolution once 200 epochs of training amplify summation-order rounding
+# (relative differences of ~1e-6 in float32). tests/test_mlp.py checks the
+# same equivalence in float32 to training-noise tolerance.
 ESTIMATORS = [
-    MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01, device=DEVICE,
-                  random_state=0),
-    MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01, device=DEVICE,
-                 random_state=0),
+    MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01, dtype="float64",
+                  device=DEVICE, random_state=0),
+    MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01, dtype="float64",
+                 device=DEVICE, random_state=0),
     # shuffle=True: with samples in a fixed order, the step rule on the noisy
     # data of check_class_weight_classifiers ends wherever its last epoch's
     # mistakes leave it (0.84 of predictions in the up-weighted class where

@@ -469,7 +469,7 @@ def test_warm_start_continues_training(device):
     assert clf.net_ is net and clf.n_iter_ == 10 and clf.t_ == 10 * len(X)
     assert clf.loss_curve_[5] < clf.loss_curve_[0]
     assert not np.array_equal(first, clf.coefs_[0])
-    with pytest.raises(ValueError, match="not seen"):
+    with pytest.raises(ValueError, match=r"labels \[5\] that are not among the classes"):
         clf.fit(X, np.where(y == 0, 5, y))
 
 
@@ -480,13 +480,17 @@ def test_cold_start_refits_from_scratch(device):
     assert clf.n_iter_ == 5
 
 
-def test_verbose(capsys, device):
+def test_verbose_shows_one_progress_bar_and_quiet_prints_nothing(capsys, device):
     X, y = _data(MLPClassifier)
     MLPClassifier((4,), max_iter=3, device=device).fit(X, y)
-    assert capsys.readouterr().out == ""
-    MLPClassifier((4,), max_iter=3, verbose=1, device=device).fit(X, y)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and lines[0].startswith("Iteration 1, loss = ")
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    MLPClassifier((4,), max_iter=3, verbose=1, early_stopping=True,
+                  device=device).fit(X, y)
+    err = capsys.readouterr().err
+    final = err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "3/3" in final and "train_loss=" in final and "valid_score=" in final
+    assert err.count("100%") == 1  # a single bar for the whole fit
 
 
 @pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
