@@ -2,9 +2,18 @@
 built on skorch and PyTorch (CPU or GPU)."""
 
 from ._classifier import MLPClassifier
+from ._base import TrainingDivergedWarning
 from ._perceptron import Perceptron
+from ._plotting import plot_learning_curves
 from ._regressor import MLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "__version__"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "Perceptron",
+    "TrainingDivergedWarning",
+    "plot_learning_curves",
+    "__version__",
+]

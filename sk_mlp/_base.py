@@ -430,15 +430,20 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             return transform(logits).numpy().astype(np.float64)
 
     def _forward_mc(self, X, n_samples):
-        """``n_samples`` network outputs with dropout on, shape (n_samples, n, k).
+        """Mean and standard deviation of the network outputs over
+        ``n_samples`` passes with dropout on, each of shape (n, k).
 
         Dropout masks come from a generator seeded by ``random_state``, so the
         result is reproducible; the module's mode is not changed, so
-        concurrent ordinary predictions are unaffected.
+        concurrent ordinary predictions are unaffected. Without dropout every
+        pass is the same: the standard deviation is exactly 0.
         """
         check_is_fitted(self)
         if not (isinstance(n_samples, Integral) and n_samples >= 1):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if not self.net_.module_.dropouts:
+            outputs = self._forward(X)
+            return outputs, np.zeros_like(outputs)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         device = self.net_.device
         generator = make_generators(self.random_state, [device])[0]
@@ -453,7 +458,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                     for Xb, _ in BatchIterator(data, self.net_.predict_batch_size)
                 ]
                 draws.append(torch.cat(batches).cpu())
-        return torch.stack(draws).numpy().astype(np.float64)
+        draws = torch.stack(draws).numpy().astype(np.float64)
+        return draws.mean(axis=0), draws.std(axis=0)
 
     # ------------------------------------------------------ fitted attributes
     @property

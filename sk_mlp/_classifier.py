@@ -256,10 +256,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             ``dropout=0``): a measure of the model's uncertainty. The masks
             are drawn from ``random_state``, so results are reproducible.
         """
-        draws = self._forward_mc(X, n_samples)
+        mean, std = self._forward_mc(X, n_samples)
         if self._label_binarizer.y_type_ == "binary":
-            draws = np.concatenate([1.0 - draws, draws], axis=2)
-        return draws.mean(axis=0), draws.std(axis=0)
+            return np.hstack([1.0 - mean, mean]), np.hstack([std, std])
+        return mean, std
 
     def predict(self, X):
         """Predict class labels (or label indicators for multilabel targets).

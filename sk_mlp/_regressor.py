@@ -161,8 +161,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             Standard deviation over the passes (0 everywhere when
             ``dropout=0``). The masks are drawn from ``random_state``.
         """
-        draws = self._forward_mc(X, n_samples) * self._y_scale + self._y_mean
-        mean, std = draws.mean(axis=0), draws.std(axis=0)
+        mean, std = self._forward_mc(X, n_samples)
+        mean, std = mean * self._y_scale + self._y_mean, std * self._y_scale
         return (mean.ravel(), std.ravel()) if self._y_1d else (mean, std)
 
     def predict(self, X):
