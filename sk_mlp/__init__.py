@@ -4,6 +4,7 @@ built on skorch and PyTorch (CPU or GPU)."""
 from ._classifier import MLPClassifier
 from ._base import TrainingDivergedWarning
 from ._perceptron import Perceptron
+from ._persistence import load, save
 from ._plotting import plot_learning_curves
 from ._regressor import MLPRegressor
 
@@ -14,6 +15,8 @@ __all__ = [
     "MLPRegressor",
     "Perceptron",
     "TrainingDivergedWarning",
+    "load",
+    "save",
     "plot_learning_curves",
     "__version__",
 ]

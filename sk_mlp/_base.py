@@ -5,6 +5,7 @@ encoded, which output activation and loss are used, and how raw network
 outputs become predictions.
 """
 
+import copy
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -60,10 +61,57 @@ OUTPUTS = {
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
+def check_finite_outputs(out):
+    """Return ``out``, or raise ValueError if any value is NaN or infinite."""
+    if not np.isfinite(out).all():
+        raise ValueError(
+            "The model's outputs are not finite for some rows: their inputs are "
+            "too large for the network (or the model diverged). Scale the inputs "
+            "the way the training data were scaled."
+        )
+    return out
+
+
+def fit_or_roll_back(estimator, fit):
+    """Run ``fit()``; if it raises, leave ``estimator`` as it was.
+
+    A fresh fit that fails leaves the previous model (or an unfitted
+    estimator) in place; a warm start or ``partial_fit`` that fails puts the
+    weights, optimiser state and history of the shared net back as they were.
+    Ctrl-C inside the training loop is not a failure: skorch stops training
+    and the model keeps what it learned.
+    """
+    saved = dict(estimator.__dict__)
+    net = saved.get("net_")
+    snapshot = None
+    if net is not None:
+        snapshot = (
+            torch.nn.utils.parameters_to_vector(net.module_.parameters()).detach().clone(),
+            copy.deepcopy(net.optimizer_.state_dict()),
+            len(net.history),
+        )
+    try:
+        return fit()
+    except BaseException:
+        if snapshot is not None:
+            params, optimizer_state, n_epochs = snapshot
+            with torch.no_grad():
+                torch.nn.utils.vector_to_parameters(params, net.module_.parameters())
+            net.optimizer_.load_state_dict(optimizer_state)
+            del net.history[n_epochs:]
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
+
+
 class TrainingDivergedWarning(RuntimeWarning):
     """Training stopped because the loss or the weights became non-finite."""
 
 _SEED_HIGH = np.iinfo(np.int32).max
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Rows converted to tensors at a time when predicting: bounds the extra
+# memory of predicting on millions of rows.
+PREDICT_CHUNK = 65536
 
 
 def make_generators(random_state, devices):
@@ -200,8 +248,14 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _as_tensor(self, array):
         """Float data as a tensor on the network's device, in its dtype."""
         dtype = self.net_.module_.linears[0].weight.dtype
-        return to_tensor(array, self.net_.device,
-                         np.float64 if dtype == torch.float64 else np.float32)
+        np_dtype = np.float64 if dtype == torch.float64 else np.float32
+        if np_dtype == np.float32 and array.size and np.abs(array).max() > _FLOAT32_MAX:
+            raise ValueError(
+                f"The data hold values up to {np.abs(array).max():.3g}, beyond the "
+                f"float32 range ({_FLOAT32_MAX:.3g}) the network computes in. Scale "
+                "the inputs (e.g. StandardScaler) or use dtype='float64'."
+            )
+        return to_tensor(array, self.net_.device, np_dtype)
 
     # ------------------------------------------------------------ validation
     def _hidden_sizes(self):
@@ -278,6 +332,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         return sample_weight
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        return fit_or_roll_back(
+            self, lambda: self._fit_unguarded(X, y, sample_weight, incremental, classes)
+        )
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
         reset = not self._is_fitted() or (not self.warm_start and not incremental)
         X, y = validate_data(
             self,
@@ -299,7 +358,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             self.random_state, ["cpu", device, device]
         )
         if reset:
-            self.net_ = self._build_net(X.shape[1], hidden, n_outputs, dropout, device)
+            self.net_ = self._build_net(
+                dict(n_inputs=X.shape[1], hidden_layer_sizes=hidden, n_outputs=n_outputs,
+                     activation=self.activation, dropout=dropout),
+                self.dtype, device)
             fill_weights(self.net_.module_.linears, INITIALIZERS[self.init],
                          KAIMING_NONLINEARITY[self.activation], init_gen)
             self.t_ = 0
@@ -362,15 +424,12 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
             )
 
-    def _build_net(self, n_features, hidden, n_outputs, dropout, device):
+    def _build_net(self, module_kwargs, dtype, device):
+        """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``."""
         loss_cls, _, scorer = OUTPUTS[self._output_activation()]
         net = TrainingNet(
             module=MLPModule,
-            module__n_inputs=n_features,
-            module__hidden_layer_sizes=hidden,
-            module__n_outputs=n_outputs,
-            module__activation=self.activation,
-            module__dropout=dropout,
+            **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=loss_cls,
             criterion__reduction="none",
             max_epochs=self.max_iter,
@@ -388,7 +447,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         )
         net.valid_scorer = scorer
         net.initialize()
-        net.module_.to(DTYPES[self.dtype])
+        net.module_.to(DTYPES[dtype])
         return net
 
     def _configure_net(self, n_samples, early_stopping, shuffle_gen, dropout_gen):
@@ -418,16 +477,58 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         for layer in self.net_.module_.dropouts:
             layer.generator = None
 
+    # ------------------------------------------------------------ persistence
+    def _export_state(self):
+        """Fitted state as plain data, for :func:`sk_mlp.save`."""
+        weight = self.net_.module_.linears[0].weight
+        return {
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+            "t_": self.t_,
+            "module": self.net_.get_params_for("module"),
+            "dtype": "float64" if weight.dtype == torch.float64 else "float32",
+            "history": self.history_,
+            "targets": self._export_targets(),
+        }
+
+    def _import_state(self, state, tensors):
+        """Rebuild the fitted estimator from :meth:`_export_state` data."""
+        from skorch.history import History
+
+        from ._persistence import load_state_dict_checked
+
+        self._import_targets(state["targets"])
+        module = {k: state["module"][k] for k in
+                  ("n_inputs", "hidden_layer_sizes", "n_outputs", "activation", "dropout")}
+        if module["activation"] not in ACTIVATIONS or state["dtype"] not in DTYPES:
+            raise ValueError("its architecture names an unknown activation or dtype")
+        self.n_features_in_ = int(state["n_features_in_"])
+        if module["n_inputs"] != self.n_features_in_:
+            raise ValueError("its architecture does not match n_features_in_")
+        if state["feature_names_in_"] is not None:
+            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        self.t_ = int(state["t_"])
+        self.net_ = self._build_net(module, state["dtype"], resolve_device(self.device))
+        load_state_dict_checked(self.net_.module_, tensors)
+        self.net_.history = History([dict(row) for row in state["history"]])
+
     # --------------------------------------------------------------- predict
     def _forward(self, X):
-        """Network outputs (after the output activation) as float64 NumPy."""
+        """Network outputs (after the output activation) as float64 NumPy.
+
+        Rows are converted and sent to the device in chunks, so memory stays
+        bounded for any number of rows; non-finite outputs raise ValueError.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        data = TensorData(self._as_tensor(X))
         transform = OUTPUTS[self._output_activation()][1]
+        out = np.empty((len(X), self.n_outputs_), dtype=np.float64)
         with torch.inference_mode():
-            logits = self.net_.forward(data, training=False)
-            return transform(logits).numpy().astype(np.float64)
+            for start in range(0, len(X), PREDICT_CHUNK):
+                chunk = TensorData(self._as_tensor(X[start : start + PREDICT_CHUNK]))
+                logits = self.net_.forward(chunk, training=False)
+                out[start : start + len(logits)] = transform(logits).numpy()
+        return check_finite_outputs(out)
 
     def _forward_mc(self, X, n_samples):
         """Mean and standard deviation of the network outputs over

@@ -186,6 +186,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         encoded = binarizer.transform(y)
         return encoded, encoded.shape[1]
 
+    def _export_targets(self):
+        return {"classes_": self.classes_, "y_type": self._label_binarizer.y_type_}
+
+    def _import_targets(self, targets):
+        classes = np.asarray(targets["classes_"])
+        if targets["y_type"] not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(f"unknown target type {targets['y_type']!r}")
+        binarizer = LabelBinarizer()
+        binarizer.classes_, binarizer.y_type_ = classes, targets["y_type"]
+        binarizer.sparse_input_ = False
+        self._label_binarizer, self.classes_ = binarizer, classes
+
     def _sample_weights(self, y, sample_weight):
         if self.class_weight is None or self._label_binarizer.y_type_ == "multilabel-indicator":
             return sample_weight

@@ -13,13 +13,18 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import make_generators
+from ._base import _FLOAT32_MAX, check_finite_outputs, fit_or_roll_back, make_generators
 from ._data import TensorData, to_tensor
 from ._device import resolve_device
 from ._init import PERCEPTRON_INITIALIZERS, fill_weights
 from ._mistake_driven import make_screen
 from ._module import MLPModule
 from ._net import MistakeDrivenNet, Monitor, ProgressBar, TrainingNet
+
+
+# Largest input magnitude the perceptron accepts (squares and sums of products
+# of such values stay far inside float64's range).
+_MAX_ABS_INPUT = 1e100
 
 
 def _sigmoid_net(est, n_features, n_outputs, batch_size, device):
@@ -276,9 +281,18 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        return fit_or_roll_back(self, lambda: self._fit_unguarded(X, y))
+
+    def _fit_unguarded(self, X, y):
         warm = self.warm_start and hasattr(self, "net_")
         X, y = validate_data(self, X, y, reset=not warm, dtype=[np.float64, np.float32])
         check_classification_targets(y)
+        limit = _MAX_ABS_INPUT if self.activation == "step" else _FLOAT32_MAX
+        if X.size and np.abs(X).max() > limit:
+            raise ValueError(
+                f"X holds values up to {np.abs(X).max():.3g}; beyond {limit:.3g} the "
+                "perceptron's arithmetic overflows. Scale the inputs."
+            )
         if self.activation == "step" and self.eta0 * self.weight_decay >= 1:
             raise ValueError(
                 f"eta0 * weight_decay = {self.eta0 * self.weight_decay:g} must be "
@@ -407,6 +421,42 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.margin_ = float((y * (X @ w + b)).min() / np.sqrt(w @ w + b * b))
         self.mistake_bound_ = (self.radius_**2 + 1.0) / self.margin_**2
 
+    # ------------------------------------------------------------ persistence
+    _RECORDED = ("n_iter_", "n_updates_", "converged_", "t_", "radius_", "margin_",
+                 "mistake_bound_")
+
+    def _export_state(self):
+        """Fitted state as plain data, for :func:`sk_mlp.save`."""
+        return {
+            "classes_": self.classes_,
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+            "n_outputs": self.net_.module_.linears[0].out_features,
+            "history": [{k: v for k, v in row.items() if k != "batches"}
+                        for row in self.net_.history],
+            **{name: getattr(self, name) for name in self._RECORDED},
+        }
+
+    def _import_state(self, state, tensors):
+        """Rebuild the fitted estimator from :meth:`_export_state` data."""
+        from skorch.history import History
+
+        from ._persistence import load_state_dict_checked
+
+        self.classes_ = np.asarray(state["classes_"])
+        self.n_features_in_ = int(state["n_features_in_"])
+        if state["feature_names_in_"] is not None:
+            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        n_outputs = int(state["n_outputs"])
+        if n_outputs != (1 if len(self.classes_) == 2 else len(self.classes_)):
+            raise ValueError("its number of outputs does not match its classes")
+        for name in self._RECORDED:
+            setattr(self, name, state[name])
+        self.net_ = self._new_net((200, self.n_features_in_), n_outputs,
+                                  resolve_device(self.device))
+        load_state_dict_checked(self.net_.module_, tensors)
+        self.net_.history = History([dict(row) for row in state["history"]])
+
     # --------------------------------------------------------------- predict
     @property
     def coef_(self):
@@ -438,6 +488,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                                     np.float64 if exact else np.float32))
         with torch.inference_mode():
             scores = self.net_.forward(data, training=False).double().numpy()
+        check_finite_outputs(scores)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X):

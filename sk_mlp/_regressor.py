@@ -138,6 +138,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             )
         return (y2d - self._y_mean) / self._y_scale, y2d.shape[1]
 
+    def _export_targets(self):
+        return {"y_mean": self._y_mean, "y_scale": self._y_scale, "y_1d": self._y_1d}
+
+    def _import_targets(self, targets):
+        self._y_mean = np.asarray(targets["y_mean"], dtype=np.float64)
+        self._y_scale = np.asarray(targets["y_scale"], dtype=np.float64)
+        self._y_1d = bool(targets["y_1d"])
+
     def _output_activation(self):
         return "identity"
 
