@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils.validation import _num_samples
 
 from ._base import BaseMLP
 from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
@@ -151,6 +152,31 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _target_tensor(self, y):
         return self._as_tensor(y)
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+
+        Raises
+        ------
+        ValueError
+            With fewer than two samples, where R^2 is undefined (scikit-learn
+            would return NaN).
+        """
+        if _num_samples(X) < 2:
+            raise ValueError(
+                "R^2 is undefined for fewer than two samples; score on at least two."
+            )
+        return super().score(X, y, sample_weight=sample_weight)
 
     def predict_mc(self, X, n_samples=30):
         """Monte-Carlo dropout: predictions with dropout left on.

@@ -1,0 +1,289 @@
+"""Hostile and careless input, concurrency, scale and failed fits.
+
+Property tests (hypothesis): every public call either succeeds with finite
+output or raises ValueError / TypeError / NotFittedError with a message; never
+a torch RuntimeError, never NaN or inf in predictions. Generated cases per
+property: ``N_CASES`` (below) for each of the two properties, i.e. 2 x 120
+sequences of fit / partial_fit / predict / predict_proba / score / save+load.
+"""
+
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_iris
+from sklearn.exceptions import NotFittedError
+
+import sk_mlp._base
+from sk_mlp import MLPClassifier, MLPRegressor, Perceptron, load, save
+from sk_mlp._net import TrainingNet
+
+N_CASES = 120
+ALLOWED = (ValueError, TypeError, NotFittedError)
+
+CASES = [
+    "clean", "nan", "inf", "empty", "one_sample", "one_class", "one_feature", "3d",
+    "object_strings", "mixed_pandas", "n_features_mismatch", "y_length_mismatch",
+    "weight_wrong_length", "weight_negative", "unseen_labels", "huge_1e30",
+    "huge_1e300", "constant_columns", "duplicated_columns",
+]
+
+MAKERS = {
+    "classifier": lambda d: MLPClassifier((4,), max_iter=3, device=d, random_state=0),
+    "regressor": lambda d: MLPRegressor((4,), max_iter=3, device=d, random_state=0),
+    "perceptron": lambda d: Perceptron(max_iter=3, device=d),
+    "perceptron-sigmoid": lambda d: Perceptron(activation="sigmoid", max_iter=3, device=d),
+}
+
+
+def _call(fn):
+    """Run ``fn``: return its result, or None if it raised an allowed error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fn()
+    except ALLOWED as exc:
+        assert len(str(exc)) > 15, f"unhelpful message: {exc!r}"
+        return None
+    if isinstance(out, np.ndarray) and out.dtype.kind == "f":
+        assert np.isfinite(out).all(), "non-finite output"
+    if isinstance(out, float):
+        assert np.isfinite(out)
+    return out
+
+
+def _make_case(case, kind, n, d, seed):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    classifier = kind != "regressor"
+    y = rng.randint(0, 3, n) if classifier else rng.randn(n) * 100
+    if classifier and n >= 2:
+        y[:2] = [0, 1]  # at least two classes
+    X_pred, weight, pf_y = X.copy(), None, None
+    if case == "nan":
+        X[rng.randint(n), rng.randint(d)] = np.nan
+    elif case == "inf":
+        X_pred[rng.randint(n), rng.randint(d)] = -np.inf
+    elif case == "empty":
+        X, y = X[:0], y[:0]
+    elif case == "one_sample":
+        X, y = X[:1], y[:1]
+    elif case == "one_class":
+        y = np.zeros_like(y)
+    elif case == "one_feature":
+        X, X_pred = X[:, :1], X_pred[:, :1]
+    elif case == "3d":
+        X = X[:, :, None]
+    elif case == "object_strings":
+        X = X.astype(object)
+        X[0, 0] = "forty-two"
+    elif case == "mixed_pandas":
+        X = pd.DataFrame({"a": X[:, 0], "b": ["x"] * n})
+        X_pred = X
+    elif case == "n_features_mismatch":
+        X_pred = rng.randn(n, d + 1)
+    elif case == "y_length_mismatch":
+        y = y[:-1]
+    elif case == "weight_wrong_length":
+        weight = np.ones(n + 2)
+    elif case == "weight_negative":
+        weight = -np.ones(n)
+    elif case == "unseen_labels":
+        pf_y = y + 10 if classifier else y
+    elif case == "huge_1e30":
+        X[0, 0] = 1e30
+    elif case == "huge_1e300":
+        X_pred[0, 0] = 1e300
+    elif case == "constant_columns":
+        X[:, 0] = 3.0
+    elif case == "duplicated_columns":
+        X = pd.DataFrame(X, columns=["c"] * d)
+        X_pred = X
+    return X, y, X_pred, weight, pf_y
+
+
+def _exercise(kind, case, n, d, seed, tmp_path, device):
+    X, y, X_pred, weight, pf_y = _make_case(case, kind, n, d, seed)
+    est = MAKERS[kind](device)
+    if weight is not None and not kind.startswith("perceptron"):
+        _call(lambda: est.fit(X, y, sample_weight=weight))
+    else:
+        _call(lambda: est.fit(X, y))
+    if hasattr(est, "partial_fit"):
+        kwargs = {"classes": np.unique(y)} if kind == "classifier" and len(y) else {}
+        _call(lambda: est.partial_fit(X, y if pf_y is None else pf_y, **kwargs))
+    for method in ("predict", "predict_proba", "decision_function"):
+        if hasattr(est, method):
+            _call(lambda: getattr(est, method)(X_pred))
+    _call(lambda: est.score(X_pred, y))
+    path = tmp_path / f"{kind}-{case}.skmlp"
+    if _call(lambda: save(est, path)) is None and path.exists():
+        restored = _call(lambda: load(path))
+        if restored is not None and hasattr(est, "net_"):
+            for method in ("predict", "decision_function"):
+                if hasattr(est, method):
+                    a = _call(lambda: getattr(est, method)(X_pred))
+                    b = _call(lambda: getattr(restored, method)(X_pred))
+                    if a is not None:
+                        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=N_CASES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(MAKERS)), case=st.sampled_from(CASES),
+       n=st.integers(1, 25), d=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_every_call_succeeds_finitely_or_raises_a_clear_error(kind, case, n, d, seed,
+                                                              tmp_path, device):
+    _exercise(kind, case, n, d, seed, tmp_path, device)
+
+
+@settings(max_examples=N_CASES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(MAKERS)),
+       data=st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                     min_size=1, max_size=24),
+       d=st.integers(1, 3))
+def test_arbitrary_float_values(kind, data, d, tmp_path, device):
+    """Any float64 values at all (NaN, inf, subnormals, 1e308) as features."""
+    values = np.array(data)
+    n = max(1, len(values) // d)
+    X = np.resize(values, (n, d))
+    y = np.arange(n) % 2 if kind != "regressor" else np.arange(n, dtype=float)
+    est = MAKERS[kind](device)
+    _call(lambda: est.fit(X, y))
+    for method in ("predict", "predict_proba", "decision_function"):
+        if hasattr(est, method):
+            _call(lambda: getattr(est, method)(X))
+
+
+# ---------------------------------------------------------- concurrency
+@pytest.mark.parametrize("kind", ["classifier", "perceptron"])
+def test_eight_threads_predict_exactly_like_one(kind, device):
+    X, y = load_iris(return_X_y=True)
+    X = np.tile(X, (20, 1))
+    est = MAKERS[kind](device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, np.tile(y, 20))
+    methods = ["predict"] + (["predict_proba"] if hasattr(est, "predict_proba") else [])
+    expected = {m: getattr(est, m)(X) for m in methods}
+    results, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def worker():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                results.append({m: getattr(est, m)(X) for m in methods})
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 40
+    for result in results:
+        for m in methods:
+            np.testing.assert_array_equal(result[m], expected[m])
+
+
+# ---------------------------------------------------------------- scale
+def test_two_million_rows_predict_in_bounded_chunks(monkeypatch, device):
+    rng = np.random.RandomState(0)
+    X = rng.randn(2000, 4).astype(np.float32)
+    clf = MLPClassifier((16,), max_iter=2, device=device).fit(X, rng.randint(0, 3, 2000))
+    big = np.tile(X, (1000, 1))  # 2,000,000 rows
+    rows_per_conversion = []
+    original = sk_mlp._base.to_tensor
+
+    def recording(array, *args, **kwargs):
+        rows_per_conversion.append(len(array))
+        return original(array, *args, **kwargs)
+
+    monkeypatch.setattr(sk_mlp._base, "to_tensor", recording)
+    proba = clf.predict_proba(big)
+    assert proba.shape == (2_000_000, 3) and np.isfinite(proba).all()
+    assert max(rows_per_conversion) <= sk_mlp._base.PREDICT_CHUNK
+    np.testing.assert_array_equal(proba[:2000], clf.predict_proba(X))
+    np.testing.assert_array_equal(proba[-2000:], proba[:2000])
+
+
+# ------------------------------------------------------------ failed fits
+def _state(est, X):
+    return [W.copy() for W in est.coefs_], est.n_iter_, est.predict_proba(X)
+
+
+def _assert_same_state(a, b):
+    for Wa, Wb in zip(a[0], b[0]):
+        np.testing.assert_array_equal(Wa, Wb)
+    assert a[1] == b[1]
+    np.testing.assert_array_equal(a[2], b[2])
+
+
+def test_failed_warm_start_with_bad_input_keeps_the_model(device):
+    X, y = load_iris(return_X_y=True)
+    clf = MLPClassifier((8,), max_iter=3, warm_start=True, device=device).fit(X, y)
+    before = _state(clf, X)
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError):
+        clf.fit(bad, y)
+    with pytest.raises(ValueError):
+        clf.fit(X, np.where(y == 0, 9, y))  # unseen label
+    _assert_same_state(before, _state(clf, X))
+
+
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_failure_in_the_middle_of_training_rolls_back(monkeypatch, warm_start, device):
+    X, y = load_iris(return_X_y=True)
+    clf = MLPClassifier((8,), batch_size=50, max_iter=3, warm_start=warm_start,
+                        device=device).fit(X, y)
+    before = _state(clf, X)
+    calls = {"n": 0}
+    original = TrainingNet.train_step
+
+    def failing(self, batch, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("CUDA out of memory (simulated)")
+        return original(self, batch, **kwargs)
+
+    monkeypatch.setattr(TrainingNet, "train_step", failing)
+    with pytest.raises(RuntimeError, match="simulated"):
+        clf.fit(X, y)
+    _assert_same_state(before, _state(clf, X))
+    assert len(clf.net_.history) == before[1]
+    monkeypatch.setattr(TrainingNet, "train_step", original)
+    clf.fit(X, y)  # and it trains on afterwards
+    assert clf.n_iter_ == (6 if warm_start else 3)
+
+
+def test_failed_first_fit_leaves_the_estimator_unfitted(device):
+    clf = MLPClassifier((8,), early_stopping=True, validation_fraction=0.01, device=device)
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError):
+        clf.fit(X[:20], np.arange(20) % 4)  # too small a validation split to stratify
+    assert not hasattr(clf, "classes_") and not hasattr(clf, "net_")
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_perceptron_failed_warm_fit_keeps_the_model(device):
+    X, y = load_iris(return_X_y=True)
+    clf = Perceptron(max_iter=3, warm_start=True, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    coef = clf.coef_.copy()
+    with pytest.raises(ValueError):
+        clf.fit(X, np.where(y == 0, 7, y))
+    np.testing.assert_array_equal(clf.coef_, coef)
+    assert torch.isfinite(clf.net_.module_.linears[0].weight).all()

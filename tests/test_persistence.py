@@ -1,0 +1,253 @@
+"""Model files: round trips, tampered files, atomic writes, pickling."""
+
+import io
+import json
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import load_iris, make_regression
+
+from sk_mlp import MLPClassifier, MLPRegressor, Perceptron, load, save
+
+
+def _fitted(kind, device):
+    X, y = load_iris(return_X_y=True)
+    if kind == "classifier":
+        return MLPClassifier((8, 4), dropout=(0.1, 0.0), max_iter=5, random_state=0,
+                             device=device).fit(X, y), X
+    if kind == "strings":
+        names = np.array(["setosa", "versicolor", "virginica"])[y]
+        frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+        return MLPClassifier((8,), class_weight={"setosa": 2.0, "versicolor": 1.0,
+                                                 "virginica": 1.0},
+                             max_iter=5, device=device).fit(frame, names), frame
+    if kind == "multilabel":
+        Y = np.column_stack([y == 0, y == 2]).astype(int)
+        return MLPClassifier((8,), max_iter=5, device=device).fit(X, Y), X
+    if kind == "regressor":
+        Xr, yr = make_regression(n_samples=100, n_features=4, n_targets=2, random_state=0)
+        return MLPRegressor((8,), dtype="float64", early_stopping=True, max_iter=5,
+                            device=device).fit(Xr, 1e5 * yr), Xr
+    if kind == "perceptron":
+        return Perceptron(max_iter=5, device=device).fit(X, y), X
+    if kind == "perceptron-sigmoid":
+        return Perceptron(activation="sigmoid", eta0=0.01, max_iter=5,
+                          device=device).fit(X, y == 0), X
+    raise AssertionError(kind)
+
+
+KINDS = ["classifier", "strings", "multilabel", "regressor", "perceptron",
+         "perceptron-sigmoid"]
+
+
+def _outputs(est, X):
+    methods = ["predict", "predict_proba", "decision_function"]
+    return {m: getattr(est, m)(X) for m in methods if hasattr(est, m)}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", KINDS)
+def test_round_trip_gives_identical_predictions(kind, tmp_path, device):
+    est, X = _fitted(kind, device)
+    path = tmp_path / "model.skmlp"
+    save(est, path)
+    restored = load(path)
+    assert type(restored) is type(est)
+    assert restored.get_params() == est.get_params()
+    for name, value in _outputs(est, X).items():
+        np.testing.assert_array_equal(_outputs(restored, X)[name], value)
+    for attr in ["classes_", "n_features_in_", "feature_names_in_", "n_iter_", "t_"]:
+        if hasattr(est, attr):
+            np.testing.assert_array_equal(getattr(restored, attr), getattr(est, attr))
+    if hasattr(est, "loss_curve_"):
+        assert restored.loss_curve_ == est.loss_curve_
+
+
+def test_unfitted_round_trip(tmp_path):
+    est = MLPClassifier(hidden_layer_sizes=(3, 2), dropout=0.2, class_weight={0: 2, 1: 1})
+    save(est, tmp_path / "m")
+    restored = load(tmp_path / "m")
+    assert restored.get_params() == est.get_params()
+    assert not hasattr(restored, "net_")
+
+
+def test_loaded_model_keeps_training(tmp_path, device):
+    est, X = _fitted("classifier", device)
+    save(est, tmp_path / "m")
+    restored = load(tmp_path / "m").set_params(warm_start=True, max_iter=3)
+    _, y = load_iris(return_X_y=True)
+    restored.fit(X, y)
+    assert restored.n_iter_ == est.n_iter_ + 3
+
+
+def test_save_rejects_other_estimators(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    with pytest.raises(TypeError, match="joblib or pickle"):
+        save(LogisticRegression(), tmp_path / "m")
+
+
+# ------------------------------------------------------------ tampered files
+def _write_archive(path, meta, tensors=None):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("sk_mlp.json", json.dumps(meta) if isinstance(meta, dict) else meta)
+        if tensors is not None:
+            archive.writestr("tensors.pt", tensors)
+
+
+class _Payload:
+    """Unpickling this runs a shell command: what a hostile file would do."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_payload_is_refused_and_not_executed(tmp_path):
+    est, _ = _fitted("classifier", "cpu")
+    good = tmp_path / "good.skmlp"
+    save(est, good)
+    with zipfile.ZipFile(good) as archive:
+        meta = json.loads(archive.read("sk_mlp.json"))
+    marker = tmp_path / "pwned"
+    for payload in (pickle.dumps(_Payload(marker)), _torch_save({"x": _Payload(marker)})):
+        bad = tmp_path / "bad.skmlp"
+        _write_archive(bad, meta, payload)
+        with pytest.raises(ValueError, match="not a valid sk_mlp model file"):
+            load(bad)
+        assert not marker.exists()
+
+
+def _torch_save(obj):
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_wrong_shapes_are_refused(tmp_path):
+    est, _ = _fitted("classifier", "cpu")
+    good = tmp_path / "good.skmlp"
+    save(est, good)
+    with zipfile.ZipFile(good) as archive:
+        meta = json.loads(archive.read("sk_mlp.json"))
+        tensors = torch.load(io.BytesIO(archive.read("tensors.pt")), weights_only=True)
+    name = next(iter(tensors))
+    tensors[name] = torch.zeros(tensors[name].shape[0] + 1, *tensors[name].shape[1:])
+    bad = tmp_path / "bad.skmlp"
+    _write_archive(bad, meta, _torch_save(tensors))
+    with pytest.raises(ValueError, match="has shape"):
+        load(bad)
+
+
+def test_truncated_file_is_refused(tmp_path):
+    est, _ = _fitted("regressor", "cpu")
+    path = tmp_path / "m.skmlp"
+    save(est, path)
+    data = path.read_bytes()
+    for cut in (10, len(data) // 2, len(data) - 5):
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match="not a valid sk_mlp model file"):
+            load(path)
+
+
+def test_newer_format_version_is_refused(tmp_path):
+    est, _ = _fitted("perceptron", "cpu")
+    path = tmp_path / "m.skmlp"
+    save(est, path)
+    with zipfile.ZipFile(path) as archive:
+        meta = json.loads(archive.read("sk_mlp.json"))
+        tensors = archive.read("tensors.pt")
+    meta["format_version"] = 99
+    _write_archive(path, meta, tensors)
+    with pytest.raises(ValueError, match="format version 99.*upgrade"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m.update(estimator="os.system"),
+        lambda m: m.update(format="pickle"),
+        lambda m: m["params"]["__dict__"].append([["activation"], "rm -rf"]),
+        lambda m: m["params"]["__dict__"].__setitem__(0, ["activation", "exec"]),
+        lambda m: m["state"]["__dict__"].pop(),
+    ],
+    ids=["estimator", "format", "param-key", "param-value", "state"],
+)
+def test_tampered_metadata_is_refused(edit, tmp_path):
+    est, _ = _fitted("classifier", "cpu")
+    path = tmp_path / "m.skmlp"
+    save(est, path)
+    with zipfile.ZipFile(path) as archive:
+        meta = json.loads(archive.read("sk_mlp.json"))
+        tensors = archive.read("tensors.pt")
+    edit(meta)
+    _write_archive(path, meta, tensors)
+    with pytest.raises(ValueError, match="not a valid sk_mlp model file"):
+        load(path)
+
+
+def test_not_a_zip_is_refused(tmp_path):
+    path = tmp_path / "m.pkl"
+    path.write_bytes(pickle.dumps(_Payload(tmp_path / "pwned")))
+    with pytest.raises(ValueError, match="not a valid sk_mlp model file"):
+        load(path)
+    assert not (tmp_path / "pwned").exists()
+
+
+# ------------------------------------------------------------ atomic writes
+def test_interrupted_save_leaves_no_partial_file(tmp_path, monkeypatch):
+    est, _ = _fitted("classifier", "cpu")
+    path = tmp_path / "m.skmlp"
+    save(est, path)
+    before = path.read_bytes()
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save(est.set_params(max_iter=7), path)
+    assert path.read_bytes() == before  # the old file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skmlp"]  # no temp left
+
+
+# ------------------------------------------------------------------ pickle
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", KINDS)
+def test_pickle_and_joblib_keep_working(kind, tmp_path, device):
+    est, X = _fitted(kind, device)
+    expected = _outputs(est, X)
+    for restored in (pickle.loads(pickle.dumps(est)),
+                     joblib.load(joblib.dump(est, tmp_path / "m.joblib")[0])):
+        for name, value in _outputs(restored, X).items():
+            np.testing.assert_array_equal(value, expected[name])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_model_pickled_on_cuda_predicts_without_cuda(tmp_path):
+    est, X = _fitted("classifier", "cuda")
+    path = tmp_path / "gpu.pkl"
+    path.write_bytes(pickle.dumps(est))
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "p.npy", est.predict_proba(X))
+    script = (
+        "import pickle, numpy as np, torch; assert not torch.cuda.is_available();"
+        f"m = pickle.load(open({str(path)!r}, 'rb'));"
+        f"p = m.predict_proba(np.load({str(tmp_path / 'X.npy')!r}));"
+        f"np.testing.assert_allclose(p, np.load({str(tmp_path / 'p.npy')!r}), rtol=1e-5)"
+    )
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
