@@ -480,8 +480,7 @@ def test_cold_start_refits_from_scratch(device):
     assert clf.n_iter_ == 5
 
 
-@pytest.mark.filterwarnings("ignore")  # warnings are not printing
-def test_verbose_shows_one_progress_bar_and_quiet_prints_nothing(capsys, device):
+def test_verbose_shows_one_progress_bar_and_quiet_prints_nothing(capsys, recwarn, device):
     X, y = _data(MLPClassifier)
     MLPClassifier((4,), max_iter=3, device=device).fit(X, y)
     captured = capsys.readouterr()

@@ -261,8 +261,7 @@ def test_sigmoid_activation_gives_probabilities(device):
     assert not hasattr(_fit_quietly(Perceptron(max_iter=5), X, y), "predict_proba")
 
 
-@pytest.mark.filterwarnings("ignore")  # warnings are not printing
-def test_verbose_shows_a_progress_bar_with_updates(capsys, device):
+def test_verbose_shows_a_progress_bar_with_updates(capsys, recwarn, device):
     X, y = separable(100, 2, 11)
     Perceptron(device=device).fit(X, y)
     assert capsys.readouterr() == ("", "")
