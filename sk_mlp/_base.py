@@ -249,7 +249,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         """Float data as a tensor on the network's device, in its dtype."""
         dtype = self.net_.module_.linears[0].weight.dtype
         np_dtype = np.float64 if dtype == torch.float64 else np.float32
-        if np_dtype == np.float32 and array.size and np.abs(array).max() > _FLOAT32_MAX:
+        if np_dtype == np.float32 and array.size and max(
+                array.max(), -array.min()) > _FLOAT32_MAX:
             raise ValueError(
                 f"The data hold values up to {np.abs(array).max():.3g}, beyond the "
                 f"float32 range ({_FLOAT32_MAX:.3g}) the network computes in. Scale "
@@ -443,7 +444,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             ],
             verbose=0,
             device=device,
-            **optimizer_params(self),
+            **optimizer_params(self, device),
         )
         net.valid_scorer = scorer
         net.initialize()
@@ -522,12 +523,17 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         transform = OUTPUTS[self._output_activation()][1]
+        module = self.net_.module_
+        if module.training:  # left in training mode by an interrupted fit
+            module.eval()
         out = np.empty((len(X), self.n_outputs_), dtype=np.float64)
         with torch.inference_mode():
+            # The eval-mode module is called directly on large chunks: no
+            # per-call dataset/iterator set-up, no mode switch (so concurrent
+            # calls from several threads are safe).
             for start in range(0, len(X), PREDICT_CHUNK):
-                chunk = TensorData(self._as_tensor(X[start : start + PREDICT_CHUNK]))
-                logits = self.net_.forward(chunk, training=False)
-                out[start : start + len(logits)] = transform(logits).numpy()
+                logits = module(self._as_tensor(X[start : start + PREDICT_CHUNK]))
+                out[start : start + len(logits)] = transform(logits).cpu().numpy()
         return check_finite_outputs(out)
 
     def _forward_mc(self, X, n_samples):

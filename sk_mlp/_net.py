@@ -38,6 +38,12 @@ class TrainingNet(NeuralNet):
     def get_default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
 
+    def _set_training(self, training=True):
+        # skorch sets the mode before every batch; a recursive ``train()``
+        # over the module tree per batch is measurable for small networks.
+        if self.module_.training != training:
+            super()._set_training(training)
+
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
             return X

@@ -211,6 +211,13 @@ def test_weight_decay_reaches_weights_only(solver, device):
             assert group["weight_decay"] == expected
 
 
+@pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
+def test_no_weight_decay_means_none_at_all(solver, device):
+    X, y = _data(MLPClassifier)
+    clf = MLPClassifier((5,), solver=solver, max_iter=1, device=device).fit(X, y)
+    assert all(g["weight_decay"] == 0.0 for g in clf.net_.optimizer_.param_groups)
+
+
 def test_weight_decay_reduces_weight_norm(device):
     X, y = _data(MLPClassifier, n=200)
     norms = [

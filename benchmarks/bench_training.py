@@ -1,0 +1,234 @@
+"""Training and prediction speed of sk_mlp against a bare PyTorch loop,
+scikit-learn's MLPClassifier and a plain skorch net.
+
+    python benchmarks/bench_training.py [--sizes 10000 100000 1000000] [--repeats 5]
+        [--parts epoch predict memory digits gpu]
+
+Same synthetic data (make_classification, 50 features, 10 classes, float32),
+same layers (256, 128), same batch (256), Adam at lr 1e-3, one epoch; medians
+over interleaved repeats. Ratios are sk_mlp / competitor (lower is better).
+
+Parts:
+  epoch   one training epoch (targets: <= 1.10x bare loop, <= 0.67x scikit-learn)
+  predict latency for 1 row (target <= 1.0x scikit-learn) and 10,000 rows (<= 0.5x)
+  memory  peak resident memory fitting 1M rows, in a fresh process per library,
+          relative to the float32 size of X plus the model (target <= 1.5x)
+  digits  5-fold CV accuracy and total fit time on scikit-learn's digits with
+          default parameters: sk_mlp, scikit-learn MLP, SVC, plain skorch net
+  gpu     one epoch at 1M rows, batch 256 and 4096, when CUDA is available
+"""
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import sklearn
+import skorch
+import torch
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_validate
+from sklearn.neural_network import MLPClassifier as SklearnMLP
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from torch import nn
+
+from sk_mlp import MLPClassifier
+
+LAYERS = (256, 128)
+BATCH = 256
+
+
+def data(n, seed=0):
+    X, y = make_classification(n_samples=n, n_features=50, n_informative=30,
+                               n_classes=10, random_state=seed)
+    return X.astype(np.float32), y
+
+
+def torch_module(d=50, k=10):
+    return nn.Sequential(nn.Linear(d, LAYERS[0]), nn.ReLU(), nn.Linear(*LAYERS), nn.ReLU(),
+                         nn.Linear(LAYERS[1], k))
+
+
+def bare_loop_epoch(X, y, device="cpu"):
+    """The reference: permutation + index slicing, no DataLoader, no wrapper."""
+    Xt = torch.as_tensor(X, device=device)
+    yt = torch.as_tensor(y, device=device)
+    model = torch_module().to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    order = torch.randperm(len(Xt), device=device)
+    for start in range(0, len(Xt), BATCH):
+        idx = order[start:start + BATCH]
+        opt.zero_grad()
+        loss = loss_fn(model(Xt[idx]), yt[idx])
+        loss.backward()
+        opt.step()
+    if device != "cpu":
+        torch.cuda.synchronize()
+
+
+def sk_mlp_epoch(X, y, device="cpu", batch=BATCH):
+    MLPClassifier(LAYERS, batch_size=batch, max_iter=1, device=device,
+                  random_state=0).fit(X, y)
+    if device != "cpu":
+        torch.cuda.synchronize()
+
+
+def sklearn_epoch(X, y):
+    SklearnMLP(LAYERS, batch_size=BATCH, random_state=0).partial_fit(X, y, classes=np.arange(10))
+
+
+def skorch_net(max_epochs=1, **kwargs):
+    class Module(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = torch_module()
+
+        def forward(self, X):
+            return self.net(X)
+
+    return skorch.NeuralNetClassifier(Module, criterion=nn.CrossEntropyLoss,
+                                      optimizer=torch.optim.Adam, lr=1e-3,
+                                      batch_size=BATCH, max_epochs=max_epochs,
+                                      train_split=None, verbose=0, **kwargs)
+
+
+def skorch_epoch(X, y):
+    skorch_net().fit(X, y.astype(np.int64))
+
+
+def median_times(fns, repeats):
+    """Interleaved repeats; returns the median seconds of each function."""
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def part_epoch(sizes, repeats):
+    print("\n1. One training epoch (CPU); ratio = sk_mlp / competitor")
+    print(f"{'rows':>9} {'sk_mlp':>8} {'bare':>8} {'sklearn':>8} {'skorch':>8} "
+          f"{'/bare':>6} {'/sklearn':>8} {'/skorch':>7}")
+    for n in sizes:
+        X, y = data(n)
+        fns = {"sk_mlp": lambda: sk_mlp_epoch(X, y), "bare": lambda: bare_loop_epoch(X, y),
+               "sklearn": lambda: sklearn_epoch(X, y), "skorch": lambda: skorch_epoch(X, y)}
+        for fn in fns.values():  # warm-up
+            fn()
+        t = median_times(fns, repeats if n <= 100_000 else max(1, repeats // 2))
+        print(f"{n:>9} {t['sk_mlp']:>8.3f} {t['bare']:>8.3f} {t['sklearn']:>8.3f} "
+              f"{t['skorch']:>8.3f} {t['sk_mlp'] / t['bare']:>6.2f} "
+              f"{t['sk_mlp'] / t['sklearn']:>8.2f} {t['sk_mlp'] / t['skorch']:>7.2f}")
+
+
+def part_predict(repeats):
+    print("\n2. predict latency (CPU); ratio = sk_mlp / scikit-learn")
+    X, y = data(20_000)
+    ours = MLPClassifier(LAYERS, max_iter=1, device="cpu", random_state=0).fit(X, y)
+    theirs = SklearnMLP(LAYERS, max_iter=1, random_state=0).fit(X, y)
+    plain = skorch_net().fit(X, y.astype(np.int64))
+    print(f"{'rows':>9} {'sk_mlp ms':>10} {'sklearn ms':>10} {'skorch ms':>10} {'ratio':>6}")
+    for n, loops in ((1, 2000), (10_000, 20)):
+        Xp = X[:n]
+        fns = {"sk_mlp": lambda: [ours.predict(Xp) for _ in range(loops)],
+               "sklearn": lambda: [theirs.predict(Xp) for _ in range(loops)],
+               "skorch": lambda: [plain.predict(Xp) for _ in range(loops)]}
+        t = median_times(fns, repeats)
+        ms = {k: v / loops * 1e3 for k, v in t.items()}
+        print(f"{n:>9} {ms['sk_mlp']:>10.3f} {ms['sklearn']:>10.3f} {ms['skorch']:>10.3f} "
+              f"{ms['sk_mlp'] / ms['sklearn']:>6.2f}")
+
+
+_MEMORY_CHILD = """
+import resource, sys, warnings, numpy as np, torch
+warnings.simplefilter("ignore")
+sys.path.insert(0, {here!r})
+from bench_training import data, sk_mlp_epoch, sklearn_epoch, skorch_epoch
+X, y = data({n})
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+{{"sk_mlp": sk_mlp_epoch, "sklearn": sklearn_epoch, "skorch": skorch_epoch}}[{who!r}](X, y)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((peak - base) * 1024)
+"""
+
+
+def part_memory(n):
+    import os
+
+    print(f"\n3. Extra peak memory fitting {n:,} rows (fresh process each; X made before)")
+    X_bytes = n * 50 * 4
+    model_bytes = sum(p.numel() for p in torch_module().parameters()) * 4 * 4  # w, grad, 2 Adam
+    here = os.path.dirname(os.path.abspath(__file__))
+    print(f"float32 X: {X_bytes / 2**20:.0f} MiB, model+grads+Adam: {model_bytes / 2**20:.1f} MiB")
+    for who in ("sk_mlp", "sklearn", "skorch"):
+        out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD.format(here=here, n=n, who=who)],
+                             capture_output=True, text=True, check=True).stdout
+        extra = int(out.strip().splitlines()[-1])
+        print(f"{who:>8}: {extra / 2**20:8.0f} MiB extra = "
+              f"{extra / (X_bytes + model_bytes):.2f}x (X + model)")
+
+
+def part_digits():
+    print("\n4. digits, 5-fold CV, default parameters (StandardScaler first)")
+    X, y = load_digits(return_X_y=True)
+    models = {
+        "sk_mlp": MLPClassifier(device="cpu", random_state=0),
+        "sklearn MLP": SklearnMLP(random_state=0),
+        "SVC": SVC(),
+        "skorch": skorch_net(max_epochs=200, device="cpu"),
+    }
+    print(f"{'model':>12} {'accuracy':>9} {'fit s':>7}")
+    for name, model in models.items():
+        yy = y.astype(np.int64) if name == "skorch" else y
+        Xx = X.astype(np.float32) if name == "skorch" else X
+        res = cross_validate(make_pipeline(StandardScaler(), model), Xx, yy, cv=5)
+        print(f"{name:>12} {res['test_score'].mean():>9.4f} {res['fit_time'].sum():>7.1f}")
+
+
+def part_gpu(repeats, cpu_epoch=None):
+    if not torch.cuda.is_available():
+        print("\n5. GPU: no CUDA device, skipped")
+        return
+    print(f"\n5. GPU ({torch.cuda.get_device_name()}): one epoch at 1M rows")
+    X, y = data(1_000_000)
+    for batch in (256, 4096):
+        sk_mlp_epoch(X, y, "cuda", batch)
+        t = median_times({"gpu": lambda: sk_mlp_epoch(X, y, "cuda", batch)}, repeats)["gpu"]
+        print(f"batch {batch:>5}: {t:.3f} s (target {1.0 if batch == 256 else 0.2} s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--parts", nargs="+",
+                        default=["epoch", "predict", "memory", "digits", "gpu"])
+    args = parser.parse_args()
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads; "
+          f"python {platform.python_version()}, torch {torch.__version__}, skorch "
+          f"{skorch.__version__}, scikit-learn {sklearn.__version__}, numpy {np.__version__}")
+    if "epoch" in args.parts:
+        part_epoch(args.sizes, args.repeats)
+    if "predict" in args.parts:
+        part_predict(args.repeats)
+    if "memory" in args.parts:
+        part_memory(max(args.sizes))
+    if "digits" in args.parts:
+        part_digits()
+    if "gpu" in args.parts:
+        part_gpu(args.repeats)
+
+
+if __name__ == "__main__":
+    main()
