@@ -150,32 +150,49 @@ def part_predict(repeats):
 
 
 _MEMORY_CHILD = """
-import resource, sys, warnings, numpy as np, torch
+import sys, warnings, numpy as np
 warnings.simplefilter("ignore")
 sys.path.insert(0, {here!r})
 from bench_training import data, sk_mlp_epoch, sklearn_epoch, skorch_epoch
-X, y = data({n})
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-{{"sk_mlp": sk_mlp_epoch, "sklearn": sklearn_epoch, "skorch": skorch_epoch}}[{who!r}](X, y)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print((peak - base) * 1024)
+
+def status(key):  # kB figures of /proc/self/status (Linux)
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+
+fit = {{"sk_mlp": sk_mlp_epoch, "sklearn": sklearn_epoch, "skorch": skorch_epoch}}[{who!r}]
+fit(*data(2000))  # libraries loaded and warmed up before the baseline
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to now
+base = status("VmRSS")
+X, y = np.load({x_path!r}), np.load({y_path!r})  # float32 X, counted in the peak
+fit(X, y)
+print(status("VmHWM") - base)
 """
 
 
 def part_memory(n):
     import os
+    import tempfile
 
-    print(f"\n3. Extra peak memory fitting {n:,} rows (fresh process each; X made before)")
-    X_bytes = n * 50 * 4
+    print(f"\n3. Peak memory of loading X and fitting one epoch on {n:,} rows "
+          "(fresh process each, peak RSS above the RSS after imports and warm-up)")
+    X, y = data(n)
+    folder = tempfile.mkdtemp()
+    x_path, y_path = os.path.join(folder, "X.npy"), os.path.join(folder, "y.npy")
+    np.save(x_path, X)
+    np.save(y_path, y)
+    X_bytes = X.nbytes
+    del X
     model_bytes = sum(p.numel() for p in torch_module().parameters()) * 4 * 4  # w, grad, 2 Adam
     here = os.path.dirname(os.path.abspath(__file__))
     print(f"float32 X: {X_bytes / 2**20:.0f} MiB, model+grads+Adam: {model_bytes / 2**20:.1f} MiB")
     for who in ("sk_mlp", "sklearn", "skorch"):
-        out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD.format(here=here, n=n, who=who)],
-                             capture_output=True, text=True, check=True).stdout
-        extra = int(out.strip().splitlines()[-1])
-        print(f"{who:>8}: {extra / 2**20:8.0f} MiB extra = "
-              f"{extra / (X_bytes + model_bytes):.2f}x (X + model)")
+        script = _MEMORY_CHILD.format(here=here, who=who, x_path=x_path, y_path=y_path)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             check=True).stdout
+        peak = int(out.strip().splitlines()[-1])
+        print(f"{who:>8}: {peak / 2**20:8.0f} MiB = {peak / (X_bytes + model_bytes):.2f}x "
+              "(X + model)")
 
 
 def part_digits():

@@ -381,12 +381,16 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _split(self, X, targets, weights, y, early_stopping, seed):
-        """Training and validation :class:`TensorData` (validation None)."""
-        index = np.arange(len(X))
+        """Training and validation :class:`TensorData` (validation None).
+
+        Without a validation split the data are used as they are: a float32
+        C-ordered ``X`` becomes a tensor without any copy on the CPU.
+        """
+        index = slice(None)
         valid = None
         if early_stopping:
             index, valid_index = train_test_split(
-                index, test_size=self.validation_fraction, random_state=seed,
+                np.arange(len(X)), test_size=self.validation_fraction, random_state=seed,
                 stratify=self._stratify(y),
             )
             valid = TensorData(self._as_tensor(X[valid_index]),
@@ -402,7 +406,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         if monitor.diverged_:
             warnings.warn(
                 "Training stopped: the loss or the weights became non-finite (NaN "
-                f"or infinity) in epoch {self.n_iter_ + 1 if epochs_run == 0 else self.n_iter_}. "
+                f"or infinity) in epoch {self.n_iter_}. "
                 "The last finite weights were restored (the best ones with "
                 "early_stopping). Try a lower learning_rate_init, scaling the "
                 "inputs (e.g. StandardScaler) or setting max_grad_norm.",
