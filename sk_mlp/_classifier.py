@@ -284,10 +284,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        proba = self._forward(X)
+        # decided on the logits: argmax and the sign agree with the softmax
+        # and the 0.5 threshold of the sigmoid, without computing them
+        logits = self._forward(X, activate=False)
         if self._output_activation() == "softmax":
-            return self.classes_[np.argmax(proba, axis=1)]
-        return self._label_binarizer.inverse_transform(proba, threshold=0.5)
+            return self.classes_[np.argmax(logits, axis=1)]
+        return self._label_binarizer.inverse_transform(logits, threshold=0.0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
