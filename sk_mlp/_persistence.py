@@ -21,6 +21,7 @@ import json
 import os
 import pickle
 import tempfile
+import warnings
 import zipfile
 
 import numpy as np
@@ -220,8 +221,12 @@ def load(path, device=None):
     if tensor_bytes is None:
         raise _invalid(path, f"a fitted model needs {_TENSORS}")
     try:
-        tensors = torch.load(io.BytesIO(tensor_bytes), map_location="cpu",
-                             weights_only=True)
+        with warnings.catch_warnings():
+            # torch's notes about a hostile file's pickle protocol: the file is
+            # refused below with a clear error instead
+            warnings.simplefilter("ignore", UserWarning)
+            tensors = torch.load(io.BytesIO(tensor_bytes), map_location="cpu",
+                                 weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError,
             AttributeError, TypeError) as exc:
         raise _invalid(path, "its tensors cannot be read safely (only plain "
