@@ -4,7 +4,8 @@ scikit-learn's MLPClassifier and a plain skorch net.
     python benchmarks/bench_training.py [--sizes 10000 100000 1000000] [--repeats 5]
         [--parts epoch predict memory digits gpu]
 
-Same synthetic data (make_classification, 50 features, 10 classes, float32),
+Same synthetic data (make_classification, 50 features, 10 classes; float32 by
+default, ``--dtype float64`` for the array as make_classification returns it),
 same layers (256, 128), same batch (256), Adam at lr 1e-3, one epoch; medians
 over interleaved repeats. Ratios are sk_mlp / competitor (lower is better).
 
@@ -46,10 +47,13 @@ LAYERS = (256, 128)
 BATCH = 256
 
 
-def data(n, seed=0):
+DTYPE = np.float32  # of X for parts 1 and 2; --dtype float64 gives make_classification's own
+
+
+def data(n, seed=0, dtype=None):
     X, y = make_classification(n_samples=n, n_features=50, n_informative=30,
                                n_classes=10, random_state=seed)
-    return X.astype(np.float32), y
+    return X.astype(dtype or DTYPE), y
 
 
 def torch_module(d=50, k=10):
@@ -59,7 +63,7 @@ def torch_module(d=50, k=10):
 
 def bare_loop_epoch(X, y, device="cpu"):
     """The reference: permutation + index slicing, no DataLoader, no wrapper."""
-    Xt = torch.as_tensor(X, device=device)
+    Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, device=device)
     model = torch_module().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -103,7 +107,7 @@ def skorch_net(max_epochs=1, **kwargs):
 
 
 def skorch_epoch(X, y):
-    skorch_net().fit(X, y.astype(np.int64))
+    skorch_net().fit(X.astype(np.float32, copy=False), y.astype(np.int64))
 
 
 def median_times(fns, repeats):
@@ -138,13 +142,13 @@ def part_predict(repeats):
     X, y = data(20_000)
     ours = MLPClassifier(LAYERS, max_iter=1, device="cpu", random_state=0).fit(X, y)
     theirs = SklearnMLP(LAYERS, max_iter=1, random_state=0).fit(X, y)
-    plain = skorch_net().fit(X, y.astype(np.int64))
+    plain = skorch_net().fit(X.astype(np.float32), y.astype(np.int64))
     print(f"{'rows':>9} {'sk_mlp ms':>10} {'sklearn ms':>10} {'skorch ms':>10} {'ratio':>6}")
     for n, loops in ((1, 2000), (10_000, 20)):
         Xp = X[:n]
         fns = {"sk_mlp": lambda: [ours.predict(Xp) for _ in range(loops)],
                "sklearn": lambda: [theirs.predict(Xp) for _ in range(loops)],
-               "skorch": lambda: [plain.predict(Xp) for _ in range(loops)]}
+               "skorch": lambda: [plain.predict(Xp.astype(np.float32)) for _ in range(loops)]}
         t = median_times(fns, repeats)
         ms = {k: v / loops * 1e3 for k, v in t.items()}
         print(f"{n:>9} {ms['sk_mlp']:>10.3f} {ms['sklearn']:>10.3f} {ms['skorch']:>10.3f} "
@@ -178,7 +182,7 @@ def part_memory(n):
 
     print(f"\n3. Peak memory of loading X and fitting one epoch on {n:,} rows "
           "(fresh process each, peak RSS above the RSS after imports and warm-up)")
-    X, y = data(n)
+    X, y = data(n, dtype=np.float32)
     folder = tempfile.mkdtemp()
     x_path, y_path = os.path.join(folder, "X.npy"), os.path.join(folder, "y.npy")
     np.save(x_path, X)
@@ -254,10 +258,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                        help="dtype of X in parts 1 and 2 (float64: as make_classification "
+                             "returns it; scikit-learn then computes in float64, sk_mlp "
+                             "and skorch in float32)")
     parser.add_argument("--parts", nargs="+",
                         default=["epoch", "predict", "memory", "digits", "search", "gpu"])
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
+    global DTYPE
+    DTYPE = np.dtype(args.dtype).type
+    print(f"X dtype: {args.dtype}")
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads; "
           f"python {platform.python_version()}, torch {torch.__version__}, skorch "
           f"{skorch.__version__}, scikit-learn {sklearn.__version__}, numpy {np.__version__}")
