@@ -176,7 +176,10 @@ class MistakeDrivenNet(TrainingNet):
         try:
             return super().partial_fit(X, y, classes, **fit_params)
         finally:
-            self.rule_["screen"] = None  # a copy of X: not part of the model
+            # Not part of the model: a copy of X, and generators (a CUDA one
+            # could not be unpickled on a machine without a GPU).
+            self.rule_["screen"] = None
+            self.generator = self.dropout_generator = None
 
 
 class Monitor(Callback):

@@ -6,6 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
+import warnings
 import zipfile
 
 import joblib
@@ -232,6 +233,21 @@ def test_pickle_and_joblib_keep_working(kind, tmp_path, device):
                      joblib.load(joblib.dump(est, tmp_path / "m.joblib")[0])):
         for name, value in _outputs(restored, X).items():
             np.testing.assert_array_equal(value, expected[name])
+
+
+def test_fitted_models_hold_no_generators_or_data_copies(device):
+    X, y = load_iris(return_X_y=True)
+    for est in (MLPClassifier((8,), dropout=0.2, max_iter=3, device=device),
+                Perceptron(shuffle=True, dropout=0.1, max_iter=3, device=device)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
+        held = [v for v in vars(est.net_).values() if isinstance(v, torch.Generator)]
+        held += [m.generator for m in est.net_.module_.modules()
+                 if getattr(m, "generator", None) is not None]
+        assert held == []
+        assert getattr(est.net_, "rule_", {}).get("screen") is None
+        assert len(pickle.dumps(est)) < 100_000
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
