@@ -72,6 +72,12 @@ def check_finite_outputs(out):
     return out
 
 
+def log_of_proba(proba):
+    """``log(proba)``, with log(0) = -inf and no warning."""
+    with np.errstate(divide="ignore"):
+        return np.log(proba)
+
+
 def fit_or_roll_back(estimator, fit):
     """Run ``fit()``; if it raises, leave ``estimator`` as it was.
 

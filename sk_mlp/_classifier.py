@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import BaseMLP
+from ._base import BaseMLP, log_of_proba
 from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
 
 
@@ -247,8 +247,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return log_of_proba(self.predict_proba(X))
 
     def predict_proba_mc(self, X, n_samples=30):
         """Monte-Carlo dropout: class probabilities with dropout left on.

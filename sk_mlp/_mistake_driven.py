@@ -49,6 +49,17 @@ def _next_size(size, found_at, cap):
     return min(cap, max(_MIN_BLOCK, 2 * (found_at + 1)))
 
 
+def _update(w, b, x, step, decay, fit_intercept):
+    """The perceptron update in place (NumPy or torch): shrink ``w`` by
+    ``1 - decay``, then ``w += step * x`` and ``b += step``; ``step`` is
+    ``eta * y`` of the misclassified sample."""
+    if decay:
+        w *= 1.0 - decay
+    w += step * x
+    if fit_intercept:
+        b += step
+
+
 def _screened_candidate(X32, norms, y32, rows, w, b, margins, bounds, flags):
     """First row of ``rows`` whose float32 margin does not prove it correct."""
     n_rows = len(flags)
@@ -107,12 +118,8 @@ def _epoch_numpy(X, y, w, b, eta, decay, fit_intercept, order, mask, screen):
                 start, size = stop, _next_size(size, -1, _CPU_BLOCK_CAP)
                 continue
             found_at = j
-        step = (eta[rows][j] if per_sample_eta else eta) * yb[j]
-        if decay:
-            w *= 1.0 - decay
-        w += step * Xb[j]
-        if fit_intercept:
-            b += step
+        _update(w, b, Xb[j], (eta[rows][j] if per_sample_eta else eta) * yb[j], decay,
+                fit_intercept)
         updates += 1
         start, size = start + found_at + 1, _next_size(size, found_at, _CPU_BLOCK_CAP)
     return updates
@@ -133,12 +140,8 @@ def _epoch_torch(X, y, w, b, eta, decay, fit_intercept, order, mask):
         if not bool(flags[j]):
             start, size = stop, _next_size(size, -1, _GPU_BLOCK_CAP)
             continue
-        step = (eta[rows][j] if per_sample_eta else eta) * yb[j]
-        if decay:
-            w *= 1.0 - decay
-        w += step * Xb[j]
-        if fit_intercept:
-            b += step
+        _update(w, b, Xb[j], (eta[rows][j] if per_sample_eta else eta) * yb[j], decay,
+                fit_intercept)
         updates += 1
         start, size = start + j + 1, _next_size(size, j, _GPU_BLOCK_CAP)
     return updates

@@ -13,7 +13,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import _FLOAT32_MAX, check_finite_outputs, fit_or_roll_back, make_generators
+from ._base import (
+    _FLOAT32_MAX,
+    check_finite_outputs,
+    fit_or_roll_back,
+    log_of_proba,
+    make_generators,
+)
 from ._data import TensorData, to_tensor
 from ._device import resolve_device
 from ._init import PERCEPTRON_INITIALIZERS, fill_weights
@@ -546,5 +552,4 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return log_of_proba(self.predict_proba(X))
