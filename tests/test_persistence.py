@@ -104,6 +104,14 @@ def _write_archive(path, meta, tensors=None):
             archive.writestr("tensors.pt", tensors)
 
 
+def _saved_parts(kind, path):
+    """Fit a model of ``kind``, save it to ``path``; return its metadata dict
+    and the bytes of its tensor file, ready to be tampered with."""
+    save(_fitted(kind, "cpu")[0], path)
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("sk_mlp.json")), archive.read("tensors.pt")
+
+
 class _Payload:
     """Unpickling this runs a shell command: what a hostile file would do."""
 
@@ -115,11 +123,7 @@ class _Payload:
 
 
 def test_malicious_pickle_payload_is_refused_and_not_executed(tmp_path):
-    est, _ = _fitted("classifier", "cpu")
-    good = tmp_path / "good.skmlp"
-    save(est, good)
-    with zipfile.ZipFile(good) as archive:
-        meta = json.loads(archive.read("sk_mlp.json"))
+    meta, _ = _saved_parts("classifier", tmp_path / "good.skmlp")
     marker = tmp_path / "pwned"
     for payload in (pickle.dumps(_Payload(marker)), _torch_save({"x": _Payload(marker)})):
         bad = tmp_path / "bad.skmlp"
@@ -136,12 +140,8 @@ def _torch_save(obj):
 
 
 def test_wrong_shapes_are_refused(tmp_path):
-    est, _ = _fitted("classifier", "cpu")
-    good = tmp_path / "good.skmlp"
-    save(est, good)
-    with zipfile.ZipFile(good) as archive:
-        meta = json.loads(archive.read("sk_mlp.json"))
-        tensors = torch.load(io.BytesIO(archive.read("tensors.pt")), weights_only=True)
+    meta, tensor_bytes = _saved_parts("classifier", tmp_path / "good.skmlp")
+    tensors = torch.load(io.BytesIO(tensor_bytes), weights_only=True)
     name = next(iter(tensors))
     tensors[name] = torch.zeros(tensors[name].shape[0] + 1, *tensors[name].shape[1:])
     bad = tmp_path / "bad.skmlp"
@@ -162,12 +162,8 @@ def test_truncated_file_is_refused(tmp_path):
 
 
 def test_newer_format_version_is_refused(tmp_path):
-    est, _ = _fitted("perceptron", "cpu")
     path = tmp_path / "m.skmlp"
-    save(est, path)
-    with zipfile.ZipFile(path) as archive:
-        meta = json.loads(archive.read("sk_mlp.json"))
-        tensors = archive.read("tensors.pt")
+    meta, tensors = _saved_parts("perceptron", path)
     meta["format_version"] = 99
     _write_archive(path, meta, tensors)
     with pytest.raises(ValueError, match="format version 99.*upgrade"):
@@ -186,12 +182,8 @@ def test_newer_format_version_is_refused(tmp_path):
     ids=["estimator", "format", "param-key", "param-value", "state"],
 )
 def test_tampered_metadata_is_refused(edit, tmp_path):
-    est, _ = _fitted("classifier", "cpu")
     path = tmp_path / "m.skmlp"
-    save(est, path)
-    with zipfile.ZipFile(path) as archive:
-        meta = json.loads(archive.read("sk_mlp.json"))
-        tensors = archive.read("tensors.pt")
+    meta, tensors = _saved_parts("classifier", path)
     edit(meta)
     _write_archive(path, meta, tensors)
     with pytest.raises(ValueError, match="not a valid sk_mlp model file"):
