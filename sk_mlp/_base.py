@@ -337,9 +337,13 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         if not np.isfinite(sample_weight).all():
             raise ValueError("sample_weight contains NaN or infinity.")
-        if sample_weight.sum() <= 0:
+        largest = sample_weight.max(initial=0.0)
+        if largest <= 0:
             raise ValueError("Sample weights must contain at least one non-zero number.")
-        return sample_weight
+        # Only relative weights matter (they are normalised to mean 1 for the
+        # loss): dividing by the largest keeps sums finite for weights near
+        # float64's maximum and exact for subnormal ones.
+        return sample_weight / largest
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         return fit_or_roll_back(
@@ -406,6 +410,12 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                                self._target_tensor(targets[valid_index]))
         if weights is not None:
             weights = weights[index]
+            if not weights.max(initial=0.0) > 0:
+                raise ValueError(
+                    "Every sample left for training after the validation split has "
+                    "sample_weight 0; give more samples a positive weight or set "
+                    "early_stopping=False."
+                )
             weights = self._as_tensor(weights / weights.mean())
         train = TensorData(self._as_tensor(X[index]), self._target_tensor(targets[index]),
                            weights)

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -26,6 +27,7 @@ from ._init import PERCEPTRON_INITIALIZERS, fill_weights
 from ._mistake_driven import make_screen
 from ._module import MLPModule
 from ._net import MistakeDrivenNet, Monitor, ProgressBar, TrainingNet
+from ._safe_math import max_row_norm, norm, squared_ratio
 
 
 # Largest input magnitude the perceptron accepts (squares and sums of products
@@ -195,7 +197,11 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         updates, which ``n_updates_`` never exceeds. These three are set for a
         converged binary problem trained by the plain rule (``'step'``, zero
         init, no weight decay, dropout or class weights, cold start) and are
-        None otherwise.
+        None otherwise. They are computed on rescaled vectors, so subnormal
+        or huge inputs give accurate values; where the bound exceeds
+        float64's range (a margin of about 1e-154 or less relative to the
+        radius) or the margin is 0, ``mistake_bound_`` is ``inf``: true, but
+        no longer informative.
 
     net_ : skorch.NeuralNet
         The fitted skorch net; ``net_.module_`` holds the weights.
@@ -294,10 +300,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, reset=not warm, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         limit = _MAX_ABS_INPUT if self.activation == "step" else _FLOAT32_MAX
-        if X.size and np.abs(X).max() > limit:
+        largest = np.abs(X).max(initial=0.0)
+        if largest > limit:
             raise ValueError(
-                f"X holds values up to {np.abs(X).max():.3g}; beyond {limit:.3g} the "
+                f"X holds values up to {largest:.3g}; beyond {limit:.3g} the "
                 "perceptron's arithmetic overflows. Scale the inputs."
+            )
+        if self.activation == "step" and self.eta0 * largest > _MAX_ABS_INPUT:
+            raise ValueError(
+                f"eta0 * max|X| = {self.eta0 * largest:.3g} exceeds {_MAX_ABS_INPUT:.3g}: "
+                "the weights would overflow float64. Lower eta0 or scale the inputs."
             )
         if self.activation == "step" and self.eta0 * self.weight_decay >= 1:
             raise ValueError(
@@ -421,11 +433,21 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             )
 
     def _set_convergence_theorem_quantities(self, X, y):
+        # Every quantity is computed on rescaled vectors (see _safe_math), so
+        # subnormal, huge or badly scaled inputs give the representable
+        # answer; a bound beyond float64's range is inf, never an error.
         X = np.asarray(X, dtype=np.float64)
-        w, b = self.coef_[0], self.intercept_[0]
-        self.radius_ = float(np.sqrt(np.einsum("ij,ij->i", X, X).max()))
-        self.margin_ = float((y * (X @ w + b)).min() / np.sqrt(w @ w + b * b))
-        self.mistake_bound_ = (self.radius_**2 + 1.0) / self.margin_**2
+        wb = np.append(self.coef_[0], self.intercept_[0])
+        self.radius_ = max_row_norm(X)
+        length = norm(wb)
+        if length == 0.0:
+            self.margin_, self.mistake_bound_ = 0.0, float("inf")
+            return
+        unit = wb / np.max(np.abs(wb))  # same direction, entries in [-1, 1]
+        margins = y * (X @ unit[:-1] + unit[-1])
+        self.margin_ = float(margins.min() / norm(unit))
+        self.mistake_bound_ = squared_ratio(norm([self.radius_, 1.0]),
+                                            max(self.margin_, 0.0))
 
     # ------------------------------------------------------------ persistence
     _RECORDED = ("n_iter_", "n_updates_", "converged_", "t_", "radius_", "margin_",
@@ -535,9 +557,13 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             For more than two classes the one-vs-rest probabilities are
             normalised to sum to 1.
         """
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        if p.ndim == 1:
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = expit(scores)  # no overflow warning for large scores
             return np.column_stack([1.0 - p, p])
+        # normalised in log space: every sigmoid of a row may underflow to 0
+        log_p = -np.logaddexp(0.0, -scores)
+        p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
         return p / p.sum(axis=1, keepdims=True)
 
     @available_if(_has_proba)

@@ -2,10 +2,12 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils.validation import _num_samples
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import _check_sample_weight, _num_samples, check_array
 
-from ._base import BaseMLP
+from ._base import BaseMLP, check_finite_outputs
 from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
+from ._safe_math import weighted_mean_and_std
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
@@ -126,18 +128,27 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _encode_targets(self, y, reset, classes=None, sample_weight=None):
         y2d = y.reshape(len(y), -1).astype(np.float64)
         if reset:
-            # weighted moments, so that weights and repeated rows agree
+            # weighted moments, so that weights and repeated rows agree;
+            # computed on rescaled values, so targets near float64's limits
+            # or subnormal ones give finite moments
             self._y_1d = y.ndim == 1
-            self._y_mean = np.average(y2d, axis=0, weights=sample_weight)
-            scale = np.sqrt(np.average((y2d - self._y_mean) ** 2, axis=0,
-                                       weights=sample_weight))
+            self._y_mean, scale = weighted_mean_and_std(y2d, sample_weight)
             self._y_scale = np.where(scale > 0, scale, 1.0)
         elif y2d.shape[1] != len(self._y_mean):
             raise ValueError(
                 f"y has {y2d.shape[1]} outputs but the model was fitted with "
                 f"{len(self._y_mean)}; refit with warm_start=False."
             )
-        return (y2d - self._y_mean) / self._y_scale, y2d.shape[1]
+        # y / scale - mean / scale rather than (y - mean) / scale: the
+        # difference of two values near float64's maximum can overflow
+        with np.errstate(over="ignore"):
+            targets = y2d / self._y_scale - self._y_mean / self._y_scale
+        if not np.isfinite(targets).all():
+            raise ValueError(
+                "y spans a range too wide for float64 once standardised with the "
+                "targets of the first fit; refit with warm_start=False or rescale y."
+            )
+        return targets, y2d.shape[1]
 
     def _export_targets(self):
         return {"y_mean": self._y_mean, "y_scale": self._y_scale, "y_1d": self._y_1d}
@@ -176,7 +187,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             raise ValueError(
                 "R^2 is undefined for fewer than two samples; score on at least two."
             )
-        return super().score(X, y, sample_weight=sample_weight)
+        y_pred = self.predict(X)
+        y = check_array(y, ensure_2d=False, dtype=np.float64)
+        # R^2 does not change when y, the predictions and the weights are
+        # divided by constants; dividing by their largest magnitudes keeps
+        # the sums of squares finite for targets near float64's limits.
+        scale = max(np.max(np.abs(y), initial=0.0), np.max(np.abs(y_pred), initial=0.0))
+        scale = scale if scale > 0 else 1.0
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y_pred)
+            largest = np.max(np.abs(sample_weight), initial=0.0)
+            sample_weight = sample_weight / largest if largest > 0 else sample_weight
+        return float(r2_score(y / scale, y_pred / scale, sample_weight=sample_weight))
 
     def predict_mc(self, X, n_samples=30):
         """Monte-Carlo dropout: predictions with dropout left on.
@@ -196,7 +218,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             ``dropout=0``). The masks are drawn from ``random_state``.
         """
         mean, std = self._forward_mc(X, n_samples)
-        mean, std = mean * self._y_scale + self._y_mean, std * self._y_scale
+        with np.errstate(over="ignore"):
+            mean, std = mean * self._y_scale + self._y_mean, std * self._y_scale
+        check_finite_outputs(mean), check_finite_outputs(std)
         return (mean.ravel(), std.ravel()) if self._y_1d else (mean, std)
 
     def predict(self, X):
@@ -210,5 +234,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        y = self._forward(X) * self._y_scale + self._y_mean
+        with np.errstate(over="ignore"):
+            y = self._forward(X) * self._y_scale + self._y_mean
+        check_finite_outputs(y)
         return y.ravel() if self._y_1d else y

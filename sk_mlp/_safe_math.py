@@ -1,0 +1,68 @@
+"""Norms, moments and ratios that neither overflow nor underflow needlessly.
+
+Inputs may hold anything finite: subnormals (about 5e-324), values near
+float64's maximum (about 1.8e308), or both at once. The naive ``sqrt(x @ x)``
+underflows to 0 for the first and overflows to inf for the second; these
+helpers divide by the largest magnitude first (as LAPACK's ``dnrm2`` does),
+so every result that is representable in float64 is returned, and one that
+is not comes back as ``inf`` rather than as an exception or a NaN.
+"""
+
+import numpy as np
+
+
+def _largest(values):
+    """Largest absolute value of ``values`` (0.0 for an empty array)."""
+    return float(np.max(np.abs(values), initial=0.0))
+
+
+def norm(values):
+    """Euclidean norm of a 1-D array, safe for subnormal and huge entries."""
+    values = np.asarray(values, dtype=np.float64)
+    scale = _largest(values)
+    if scale == 0.0:
+        return 0.0
+    unit = values / scale
+    with np.errstate(over="ignore"):
+        return float(scale * np.sqrt(unit @ unit))
+
+
+def max_row_norm(X):
+    """max_i ||X[i]|| of a 2-D array, safe for subnormal and huge entries."""
+    X = np.asarray(X, dtype=np.float64)
+    scale = _largest(X)
+    if scale == 0.0:
+        return 0.0
+    unit = X / scale
+    with np.errstate(over="ignore"):
+        return float(scale * np.sqrt(np.einsum("ij,ij->i", unit, unit).max()))
+
+
+def squared_ratio(numerator, denominator):
+    """``(numerator / denominator) ** 2`` for non-negative floats; ``inf``
+    when it is not representable or the denominator is 0."""
+    if denominator <= 0.0:
+        return float("inf")
+    with np.errstate(over="ignore"):
+        ratio = np.float64(numerator) / np.float64(denominator)
+        return float(ratio * ratio)
+
+
+def weighted_mean_and_std(values, weights=None):
+    """Per-column weighted mean and standard deviation of a 2-D array.
+
+    Computed on ``values`` divided by their largest magnitude, then scaled
+    back, so columns near float64's limits or of subnormals give finite,
+    accurate moments. A standard deviation that would exceed float64's range
+    is returned as ``inf`` (the caller decides what to do).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+        weights = weights / _largest(weights)
+    scale = _largest(values) or 1.0
+    unit = values / scale
+    mean = np.average(unit, axis=0, weights=weights)
+    spread = np.sqrt(np.average((unit - mean) ** 2, axis=0, weights=weights))
+    with np.errstate(over="ignore"):
+        return mean * scale, spread * scale
