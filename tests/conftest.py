@@ -1,12 +1,31 @@
-"""Test configuration: the device under test comes from SK_MLP_TEST_DEVICE.
+"""Test configuration.
 
-    SK_MLP_TEST_DEVICE=cuda pytest      # run the suite on the GPU
+The device under test comes from SK_MLP_TEST_DEVICE::
+
+    SK_MLP_TEST_DEVICE=cuda python -m pytest      # run the suite on the GPU
+
+Property tests (hypothesis) run under one of two settings profiles, chosen by
+the HYPOTHESIS_PROFILE environment variable:
+
+``ci`` (the default, what the README's test command and CI run)
+    A fixed, derandomized set of ``CI_EXAMPLES`` cases per property and no
+    example database: the same commit passes or fails the same way on every
+    run and every machine.
+``explore``
+    ``EXPLORE_FACTOR`` times as many cases, freshly random on each run, to
+    look for new failures before a change is called done::
+
+        HYPOTHESIS_PROFILE=explore python -m pytest tests/test_hostile.py
+
+    A case it finds is pinned with ``@example`` beside its property, so the
+    ``ci`` profile replays it from then on.
 """
 
 import os
 
 import pytest
 import torch
+from hypothesis import HealthCheck, settings
 
 DEVICE = os.environ.get("SK_MLP_TEST_DEVICE", "cpu")
 
@@ -14,6 +33,32 @@ if DEVICE.startswith("cuda") and not torch.cuda.is_available():
     raise pytest.UsageError(
         f"SK_MLP_TEST_DEVICE={DEVICE} but PyTorch sees no CUDA GPU."
     )
+
+CI_EXAMPLES = 150
+EXPLORE_FACTOR = 20
+
+_COMMON = dict(
+    deadline=None,  # fits take a variable time; speed is not what is tested
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("ci", max_examples=CI_EXAMPLES, derandomize=True,
+                          database=None, **_COMMON)
+settings.register_profile("explore", max_examples=CI_EXAMPLES * EXPLORE_FACTOR,
+                          derandomize=False, **_COMMON)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+if _PROFILE not in ("ci", "explore"):
+    raise pytest.UsageError(
+        f"HYPOTHESIS_PROFILE={_PROFILE!r}: use 'ci' (default, deterministic) or "
+        "'explore' (20x the cases, random)."
+    )
+settings.load_profile(_PROFILE)
+
+
+def pytest_report_header(config):
+    current = settings()
+    return (f"hypothesis profile: {_PROFILE} (max_examples={current.max_examples}, "
+            f"derandomize={current.derandomize}); device: {DEVICE}")
 
 
 @pytest.fixture
