@@ -28,7 +28,7 @@ from ._activations import ACTIVATIONS, KAIMING_NONLINEARITY
 from ._data import BatchIterator, TensorData, to_tensor
 from ._device import resolve_device
 from ._init import INITIALIZERS, fill_weights
-from ._module import MLPModule
+from ._module import MLPModule, load_state_dict_checked
 from ._net import GradientClipping, Monitor, ProgressBar, Schedule, TrainingNet
 from ._optim import OPTIMIZERS, SCHEDULES, optimizer_params
 
@@ -515,11 +515,16 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             "targets": self._export_targets(),
         }
 
+    @staticmethod
+    def _declared_layer_sizes(state):
+        """Widths of every layer, input to output, as recorded in ``state``
+        (checked by :func:`sk_mlp.load` before any network is built)."""
+        module = state["module"]
+        return [module["n_inputs"], *module["hidden_layer_sizes"], module["n_outputs"]]
+
     def _import_state(self, state, tensors):
         """Rebuild the fitted estimator from :meth:`_export_state` data."""
         from skorch.history import History
-
-        from ._persistence import load_state_dict_checked
 
         self._import_targets(state["targets"])
         module = {k: state["module"][k] for k in

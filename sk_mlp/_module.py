@@ -93,3 +93,24 @@ class MLPModule(nn.Module):
     @property
     def dropouts(self):
         return [m for m in self.layers if isinstance(m, InvertedDropout)]
+
+
+def load_state_dict_checked(module, tensors):
+    """Copy ``tensors`` into ``module`` after checking names, shapes and values."""
+    expected = module.state_dict()
+    if set(expected) != set(tensors):
+        raise ValueError(
+            f"its tensors are {sorted(tensors)} but the architecture needs "
+            f"{sorted(expected)}"
+        )
+    for name, tensor in tensors.items():
+        if tuple(tensor.shape) != tuple(expected[name].shape):
+            raise ValueError(
+                f"tensor {name!r} has shape {tuple(tensor.shape)}, the architecture "
+                f"needs {tuple(expected[name].shape)}"
+            )
+        if not tensor.is_floating_point() or not torch.isfinite(tensor).all():
+            raise ValueError(f"tensor {name!r} is not a finite floating-point tensor")
+    with torch.no_grad():
+        for name, param in expected.items():
+            param.copy_(tensors[name].to(param.dtype))

@@ -25,7 +25,7 @@ from ._data import TensorData, to_tensor
 from ._device import resolve_device
 from ._init import PERCEPTRON_INITIALIZERS, fill_weights
 from ._mistake_driven import make_screen
-from ._module import MLPModule
+from ._module import MLPModule, load_state_dict_checked
 from ._net import MistakeDrivenNet, Monitor, ProgressBar, TrainingNet
 from ._safe_math import max_row_norm, norm, squared_ratio
 
@@ -465,11 +465,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             **{name: getattr(self, name) for name in self._RECORDED},
         }
 
+    @staticmethod
+    def _declared_layer_sizes(state):
+        """Widths of the input and output layers recorded in ``state``
+        (checked by :func:`sk_mlp.load` before any network is built)."""
+        return [state["n_features_in_"], state["n_outputs"]]
+
     def _import_state(self, state, tensors):
         """Rebuild the fitted estimator from :meth:`_export_state` data."""
         from skorch.history import History
-
-        from ._persistence import load_state_dict_checked
 
         self.classes_ = np.asarray(state["classes_"])
         self.n_features_in_ = int(state["n_features_in_"])

@@ -14,12 +14,27 @@ Nothing in the file is executed: the estimator class is looked up in a fixed
 registry by name, parameters go through the estimator's own validation, and
 every tensor's shape is checked against the architecture recorded in the
 metadata before it is used.
+
+Nothing in the file is trusted for its size either. Before a byte is
+decompressed, the archive's directory must list at most these two members;
+the metadata member may declare at most ``MAX_METADATA_BYTES``; the declared
+architecture must be within ``MAX_LAYERS`` / ``MAX_WIDTH`` / ``MAX_PARAMETERS``
+and the tensor member's declared size must fit it (at least 4 bytes and at
+most 8 bytes per parameter, plus a small fixed overhead); members larger than
+1 MiB may not be compressed more than ``MAX_COMPRESSION_RATIO`` : 1 (what a
+decompression bomb needs); every member is read with a hard cap, so a
+directory that lies about sizes gains nothing; and the tensor member, itself
+a ZIP written by ``torch.save``, must hold only uncompressed entries within
+its own size. A file that breaks any of these is refused with the same
+``ValueError`` as any other damaged file, in time and memory proportional to
+the limits, not to what the file claims.
 """
 
 import io
 import json
 import os
 import pickle
+import struct
 import tempfile
 import warnings
 import zipfile
@@ -28,17 +43,31 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
 
+from ._classifier import MLPClassifier
+from ._perceptron import Perceptron
+from ._regressor import MLPRegressor
+
 FORMAT_VERSION = 1
 _META = "sk_mlp.json"
 _TENSORS = "tensors.pt"
+# The estimators a model file may name: the class is looked up here by name.
+_REGISTRY = {cls.__name__: cls for cls in (MLPClassifier, MLPRegressor, Perceptron)}
 
-
-def _registry():
-    from ._classifier import MLPClassifier
-    from ._perceptron import Perceptron
-    from ._regressor import MLPRegressor
-
-    return {cls.__name__: cls for cls in (MLPClassifier, MLPRegressor, Perceptron)}
+# Size limits of a model file (see the module docstring). The metadata holds
+# parameters, classes, feature names and one history row per epoch (about
+# 100-300 bytes each): 64 MiB is room for a few hundred thousand epochs and
+# feature names.
+MAX_METADATA_BYTES = 64 * 2**20
+MAX_LAYERS = 1024
+MAX_WIDTH = 2**24
+MAX_PARAMETERS = 2**30
+MAX_COMPRESSION_RATIO = 100
+_RATIO_CHECKED_ABOVE = 2**20
+# torch.save's archive around the raw tensor bytes: a pickle naming each
+# tensor, a few small records, ZIP headers and 64-byte alignment per tensor.
+_TENSOR_ARCHIVE_OVERHEAD = 64 * 2**10
+_TENSOR_ARCHIVE_OVERHEAD_PER_TENSOR = 2**10
+_MAX_DIRECTORY_BYTES = 4096
 
 
 # ------------------------------------------------------------- typed JSON
@@ -103,9 +132,8 @@ def save(estimator, path):
     >>> bool((load(path).predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
-    registry = _registry()
     name = type(estimator).__name__
-    if registry.get(name) is not type(estimator):
+    if _REGISTRY.get(name) is not type(estimator):
         raise TypeError(
             f"sk_mlp.save stores MLPClassifier, MLPRegressor and Perceptron, not "
             f"{name}. For a Pipeline use joblib or pickle, and load such files "
@@ -131,7 +159,9 @@ def save(estimator, path):
             tensors = io.BytesIO()
             state = {k: v.detach().cpu() for k, v in estimator.net_.module_.state_dict().items()}
             torch.save(state, tensors)
-            archive.writestr(_TENSORS, tensors.getvalue())
+            # stored, not deflated: float weights barely compress, and a
+            # stored member's size on disk is its size in memory
+            archive.writestr(_TENSORS, tensors.getvalue(), compress_type=zipfile.ZIP_STORED)
     _write_atomically(os.fspath(path), buffer.getvalue())
 
 
@@ -179,21 +209,112 @@ def load(path, device=None):
     Raises
     ------
     ValueError
-        If the file is not a model file, was truncated or tampered with, or
+        If the file is not a model file, was truncated or tampered with,
+        breaks the size limits of the format (see the module docstring), or
         was written by a newer format version.
     """
     try:
+        _check_directory_size(path)
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if _META not in names:
-                raise _invalid(path, f"it has no {_META}")
-            meta = json.loads(archive.read(_META))
-            tensor_bytes = archive.read(_TENSORS) if _TENSORS in names else None
-    except (zipfile.BadZipFile, EOFError, OSError, json.JSONDecodeError,
-            UnicodeDecodeError, zipfile.LargeZipFile) as exc:
+            infos = _members(archive, path)
+            meta = _parse_json(_read_member(archive, infos[_META], MAX_METADATA_BYTES,
+                                            path), path)
+            cls, params = _check_header(meta, path)
+            if not meta.get("fitted"):
+                return _construct(cls, params, device, path)
+            if _TENSORS not in infos:
+                raise _invalid(path, f"a fitted model needs {_TENSORS}")
+            state = _decoded_state(meta, path)
+            n_params, n_tensors = _check_architecture(cls, state, path)
+            tensor_bytes = _read_tensor_member(archive, infos[_TENSORS], n_params,
+                                               n_tensors, path)
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile,
+            NotImplementedError, RuntimeError, struct.error) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise _invalid(path, f"the archive cannot be read ({exc})") from exc
+    estimator = _construct(cls, params, device, path)
+    tensors = _load_tensors(tensor_bytes, n_tensors, path)
+    try:
+        estimator._import_state(state, tensors)
+    except (KeyError, TypeError, IndexError) as exc:
+        raise _invalid(path, f"its fitted state is incomplete ({exc!r})") from exc
+    except ValueError as exc:
+        raise _invalid(path, str(exc)) from exc
+    return estimator
+
+
+def _check_directory_size(path):
+    """Refuse an archive whose central directory lists more entries than a
+    model file has, before ``zipfile`` reads that directory into memory."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        tail_start = max(0, size - (22 + 0xFFFF + 20))
+        f.seek(tail_start)
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            raise zipfile.BadZipFile("no end-of-central-directory record")
+        entries, directory_size = struct.unpack("<HL", tail[at + 10 : at + 16])
+        if entries == 0xFFFF or directory_size == 0xFFFFFFFF:
+            # ZIP64: the real counts are in the record the locator points to
+            locator = tail[at - 20 : at] if at >= 20 else b""
+            if len(locator) != 20 or locator[:4] != b"PK\x06\x07":
+                raise zipfile.BadZipFile("damaged ZIP64 end-of-directory locator")
+            (record_at,) = struct.unpack("<Q", locator[8:16])
+            f.seek(record_at)
+            record = f.read(56)
+            if len(record) != 56 or record[:4] != b"PK\x06\x06":
+                raise zipfile.BadZipFile("damaged ZIP64 end-of-directory record")
+            entries, directory_size = struct.unpack("<QQ", record[32:48])
+    if entries > 2 or directory_size > _MAX_DIRECTORY_BYTES:
+        raise _invalid(path, f"its directory lists {entries} entries in "
+                             f"{directory_size} bytes; a model file has at most 2")
+
+
+def _members(archive, path):
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if len(set(names)) != len(names) or not set(names) <= {_META, _TENSORS}:
+        raise _invalid(path, f"it holds the members {names}; a model file holds only "
+                             f"{_META} and {_TENSORS}")
+    if _META not in names:
+        raise _invalid(path, f"it has no {_META}")
+    return {info.filename: info for info in infos}
+
+
+def _read_member(archive, info, cap, path, at_least=0):
+    """The bytes of one member, refused before decompressing when its
+    declared size or compression ratio is out of bounds, and read with a hard
+    cap so that a directory lying about the size gains nothing."""
+    what = f"its member {info.filename}"
+    if not at_least <= info.file_size <= cap:
+        raise _invalid(path, f"{what} declares {info.file_size} bytes; the format "
+                             f"allows {at_least} to {cap} here")
+    if (info.file_size > _RATIO_CHECKED_ABOVE
+            and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)):
+        raise _invalid(path, f"{what} is compressed {info.file_size} : "
+                             f"{info.compress_size}, more than "
+                             f"{MAX_COMPRESSION_RATIO} : 1 (a decompression bomb)")
+    with archive.open(info) as stream:
+        # one byte more than declared, to catch a member longer than its
+        # entry says; zipfile decompresses no more than that at a time
+        data = stream.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise _invalid(path, f"{what} holds {len(data)} bytes, not the "
+                             f"{info.file_size} its directory entry declares")
+    return data
+
+
+def _parse_json(data, path):
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise _invalid(path, f"its metadata is not valid JSON ({type(exc).__name__})") from exc
+
+
+def _check_header(meta, path):
+    """The estimator class and the decoded parameters the metadata names."""
     if not isinstance(meta, dict) or meta.get("format") != "sk_mlp":
         raise _invalid(path, "its metadata does not name the sk_mlp format")
     version = meta.get("format_version")
@@ -205,21 +326,79 @@ def load(path, device=None):
             f"{version}, newer than this sk_mlp ({_version()}) reads "
             f"(version {FORMAT_VERSION}): upgrade sk_mlp to load it."
         )
-    cls = _registry().get(meta.get("estimator"))
+    cls = _REGISTRY.get(meta.get("estimator"))
     if cls is None:
         raise _invalid(path, f"unknown estimator {meta.get('estimator')!r}")
     try:
         params = decode(meta["params"])
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise _invalid(path, f"its parameters are not valid ({exc!r})") from exc
+    if not isinstance(params, dict):
+        raise _invalid(path, "its parameters are not a mapping")
+    return cls, params
+
+
+def _construct(cls, params, device, path):
+    try:
         if device is not None:
-            params["device"] = device
+            params = {**params, "device": device}
         estimator = cls(**params)
         estimator._validate_params()
     except (KeyError, TypeError, ValueError, InvalidParameterError) as exc:
         raise _invalid(path, f"its parameters are not valid ({exc})") from exc
-    if not meta.get("fitted"):
-        return estimator
-    if tensor_bytes is None:
-        raise _invalid(path, f"a fitted model needs {_TENSORS}")
+    return estimator
+
+
+def _decoded_state(meta, path):
+    try:
+        state = decode(meta["state"])
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise _invalid(path, f"its fitted state is not valid ({exc!r})") from exc
+    if not isinstance(state, dict):
+        raise _invalid(path, "its fitted state is not a mapping")
+    return state
+
+
+def _check_architecture(cls, state, path):
+    """Number of parameters and of tensors the recorded architecture needs,
+    after checking it against the format's limits (before building it)."""
+    try:
+        sizes = list(cls._declared_layer_sizes(state))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _invalid(path, f"its architecture is not recorded ({exc!r})") from exc
+    if not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
+        raise _invalid(path, f"its layer widths {sizes!r} are not all integers")
+    if not 2 <= len(sizes) <= MAX_LAYERS + 2 or not all(1 <= s <= MAX_WIDTH for s in sizes):
+        raise _invalid(path, f"its architecture ({len(sizes)} layers, widths up to "
+                             f"{max(sizes, default=0)}) is beyond the format's limits "
+                             f"({MAX_LAYERS} hidden layers, widths 1 to {MAX_WIDTH})")
+    n_params = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    if n_params > MAX_PARAMETERS:
+        raise _invalid(path, f"its architecture has {n_params} parameters, more than "
+                             f"the format's limit of {MAX_PARAMETERS}")
+    return n_params, 2 * (len(sizes) - 1)
+
+
+def _read_tensor_member(archive, info, n_params, n_tensors, path):
+    """The tensor member's bytes: its declared size must fit the declared
+    architecture, and it must be an archive of uncompressed entries."""
+    overhead = _TENSOR_ARCHIVE_OVERHEAD + _TENSOR_ARCHIVE_OVERHEAD_PER_TENSOR * n_tensors
+    data = _read_member(archive, info, 8 * n_params + overhead, path,
+                        at_least=4 * n_params)
+    with zipfile.ZipFile(io.BytesIO(data)) as inner:
+        entries = inner.infolist()
+        if len(entries) > n_tensors + 16 or any(
+                e.compress_type != zipfile.ZIP_STORED or e.file_size != e.compress_size
+                for e in entries):
+            raise _invalid(path, f"its {_TENSORS} is not a plain torch archive (it has "
+                                 f"{len(entries)} entries, or compressed ones)")
+        if sum(e.file_size for e in entries) > len(data):
+            raise _invalid(path, f"the entries of its {_TENSORS} declare more bytes "
+                                 "than it holds")
+    return data
+
+
+def _load_tensors(tensor_bytes, n_tensors, path):
     try:
         with warnings.catch_warnings():
             # torch's notes about a hostile file's pickle protocol: the file is
@@ -228,38 +407,12 @@ def load(path, device=None):
             tensors = torch.load(io.BytesIO(tensor_bytes), map_location="cpu",
                                  weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError,
-            AttributeError, TypeError) as exc:
+            AttributeError, TypeError, RecursionError) as exc:
         raise _invalid(path, "its tensors cannot be read safely (only plain "
                              f"tensors are accepted): {exc}") from exc
-    if not isinstance(tensors, dict) or not all(
+    if not isinstance(tensors, dict) or len(tensors) != n_tensors or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items()
     ):
-        raise _invalid(path, "its tensors are not a mapping of names to tensors")
-    try:
-        estimator._import_state(decode(meta["state"]), tensors)
-    except (KeyError, TypeError, IndexError) as exc:
-        raise _invalid(path, f"its fitted state is incomplete ({exc!r})") from exc
-    except ValueError as exc:
-        raise _invalid(path, str(exc)) from exc
-    return estimator
-
-
-def load_state_dict_checked(module, tensors):
-    """Copy ``tensors`` into ``module`` after checking names, shapes and values."""
-    expected = module.state_dict()
-    if set(expected) != set(tensors):
-        raise ValueError(
-            f"its tensors are {sorted(tensors)} but the architecture needs "
-            f"{sorted(expected)}"
-        )
-    for name, tensor in tensors.items():
-        if tuple(tensor.shape) != tuple(expected[name].shape):
-            raise ValueError(
-                f"tensor {name!r} has shape {tuple(tensor.shape)}, the architecture "
-                f"needs {tuple(expected[name].shape)}"
-            )
-        if not tensor.is_floating_point() or not torch.isfinite(tensor).all():
-            raise ValueError(f"tensor {name!r} is not a finite floating-point tensor")
-    with torch.no_grad():
-        for name, param in expected.items():
-            param.copy_(tensors[name].to(param.dtype))
+        raise _invalid(path, f"its tensors are not a mapping of {n_tensors} names to "
+                             "tensors, as its architecture needs")
+    return tensors

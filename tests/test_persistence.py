@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import warnings
@@ -259,3 +260,158 @@ def test_model_pickled_on_cuda_predicts_without_cuda(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr
+
+
+# -------------------------------------------------------------- size bombs
+MiB = 2**20
+
+
+def _stream_member(archive, name, head, filler, n_chunks):
+    """Write member ``name``: ``head`` then ``n_chunks`` MiB of ``filler``."""
+    with archive.open(name, "w", force_zip64=True) as member:
+        member.write(head)
+        chunk = filler * MiB
+        for _ in range(n_chunks):
+            member.write(chunk)
+
+
+def _deflated(path):
+    return zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def _json_bomb(meta, tensors, path):
+    # valid JSON: the metadata, then 256 MiB of spaces (deflated to ~260 kB)
+    with _deflated(path) as archive:
+        _stream_member(archive, "sk_mlp.json", json.dumps(meta).encode(), b" ", 256)
+        archive.writestr("tensors.pt", tensors)
+
+
+def _tensor_bomb(meta, tensors, path):
+    # a small model whose tensor member inflates to 128 MiB of zeros
+    with _deflated(path) as archive:
+        archive.writestr("sk_mlp.json", json.dumps(meta))
+        _stream_member(archive, "tensors.pt", tensors, b"\0", 128)
+
+
+def _lying_directory(meta, tensors, path):
+    # the metadata inflates to 128 MiB, but both headers declare 4,000 bytes
+    with _deflated(path) as archive:
+        _stream_member(archive, "sk_mlp.json", json.dumps(meta).encode(), b" ", 128)
+        archive.writestr("tensors.pt", tensors)
+    data = bytearray(path.read_bytes())
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.index(signature)  # the first entry of each kind is sk_mlp.json
+        extra = 30 if signature == b"PK\x03\x04" else 46
+        name_len, extra_len = struct.unpack("<HH", data[at + extra - 4 : at + extra])
+        data[at + size_at : at + size_at + 4] = struct.pack("<L", 4000)
+        # the ZIP64 extra field carries the real sizes: make it lie as well
+        field = at + extra + name_len
+        end = field + extra_len
+        while field < end:
+            tag, length = struct.unpack("<HH", data[field : field + 4])
+            if tag == 1:
+                data[field + 4 : field + 12] = struct.pack("<Q", 4000)
+            field += 4 + length
+    path.write_bytes(bytes(data))
+
+
+def _wide_architecture(width):
+    def craft(meta, tensors, path):
+        state = dict(meta["state"]["__dict__"])
+        module = dict(state["module"]["__dict__"])
+        module["hidden_layer_sizes"] = {"__tuple__": [width]}
+        state["module"] = {"__dict__": [[k, v] for k, v in module.items()]}
+        meta = {**meta, "state": {"__dict__": [[k, v] for k, v in state.items()]}}
+        _write_archive(path, meta, tensors)
+    return craft
+
+
+def _nested_zip_bomb(meta, tensors, path):
+    # tensors.pt: the real torch archive with its entries deflated, plus one
+    # that inflates to 48 MiB; small enough to pass the outer size check
+    inner = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(tensors)) as real, _deflated(inner) as bomb:
+        for info in real.infolist():
+            bomb.writestr(info.filename, real.read(info))
+        _stream_member(bomb, "archive/data/bomb", b"", b"\0", 48)
+    _write_archive(path, meta, inner.getvalue())
+
+
+def _many_entries(meta, tensors, path):
+    # 20,000 empty entries: a central directory that costs memory to parse
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("sk_mlp.json", json.dumps(meta))
+        archive.writestr("tensors.pt", tensors)
+        for i in range(20_000):
+            archive.writestr(f"x{i}", b"")
+
+
+BOMBS = {
+    "json-bomb": _json_bomb,
+    "tensor-bomb": _tensor_bomb,
+    "lying-directory": _lying_directory,
+    "width-1e8": _wide_architecture(10**8),
+    "width-1e6": _wide_architecture(10**6),  # within the limits, not the tensors
+    "nested-zip-bomb": _nested_zip_bomb,
+    "20k-entries": _many_entries,
+}
+
+_MEASURE = r"""
+import json, resource, sys, time
+import sk_mlp
+good, bombs = sys.argv[1], json.loads(sys.argv[2])
+sk_mlp.load(good)  # warm up: imports and torch.load's first call
+baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+results = {}
+for name, path in bombs.items():
+    start = time.perf_counter()
+    try:
+        sk_mlp.load(path)
+        error = None
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results[name] = {"error": error, "seconds": seconds,
+                     "extra_mib": (peak - baseline) / 1024}
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def bomb_results(tmp_path_factory):
+    """Craft every bomb from a real model file; load each in one fresh
+    interpreter that measures time and peak memory (ru_maxrss) per load."""
+    folder = tmp_path_factory.mktemp("bombs")
+    good = folder / "good.skmlp"
+    meta, tensors = _saved_parts("classifier", good)
+    paths = {}
+    for name, craft in BOMBS.items():
+        paths[name] = str(folder / f"{name}.skmlp")
+        craft(meta, tensors, folder / f"{name}.skmlp")
+    result = subprocess.run([sys.executable, "-c", _MEASURE, str(good), json.dumps(paths)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("bomb", sorted(BOMBS))
+def test_size_bombs_are_refused_fast_in_bounded_memory(bomb, bomb_results):
+    result = bomb_results[bomb]
+    assert result["error"] is not None and result["error"].startswith(
+        "ValueError: "), result
+    assert "not a valid sk_mlp model file" in result["error"]
+    assert result["seconds"] < 1.0, result
+    assert result["extra_mib"] < 200, result
+
+
+def test_saved_tensors_are_stored_uncompressed_within_the_limits(tmp_path):
+    from sk_mlp._persistence import _TENSOR_ARCHIVE_OVERHEAD
+
+    est = MLPClassifier((64, 32), max_iter=2, random_state=0).fit(*load_iris(return_X_y=True))
+    save(est, tmp_path / "m")
+    with zipfile.ZipFile(tmp_path / "m") as archive:
+        info = archive.getinfo("tensors.pt")
+    assert info.compress_type == zipfile.ZIP_STORED
+    assert 4 * est.n_params_ <= info.file_size <= 4 * est.n_params_ + _TENSOR_ARCHIVE_OVERHEAD
+    assert load(tmp_path / "m").n_params_ == est.n_params_
