@@ -26,22 +26,30 @@ class TensorData:
 
     Parameters
     ----------
-    X : torch.Tensor of shape (n_samples, n_features)
+    X : torch.Tensor of shape (n_samples, n_features), or a SciPy sparse
+        matrix (CSR), densified one batch at a time
     y : torch.Tensor or None
     sample_weight : torch.Tensor of shape (n_samples,) or None
+    device, dtype : where and as what (NumPy dtype) sparse batches are made
     """
 
-    def __init__(self, X, y=None, sample_weight=None):
+    def __init__(self, X, y=None, sample_weight=None, device="cpu", dtype=np.float32):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
+        self.device = device
+        self.dtype = dtype
 
     def __len__(self):
-        return len(self.X)
+        return self.X.shape[0]
 
     def take(self, index):
         """A batch ``(X, target)``; the target is ``(y, w)`` when weighted."""
-        X = self.X[index]
+        if isinstance(self.X, torch.Tensor):
+            X = self.X[index]
+        else:  # sparse: only this batch becomes dense, on the device
+            rows = index.cpu().numpy() if isinstance(index, torch.Tensor) else index
+            X = to_tensor(self.X[rows].toarray(), self.device, self.dtype)
         if self.y is None:
             return X, None
         y = self.y[index]
@@ -75,9 +83,9 @@ class BatchIterator:
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
-            order = torch.randperm(
-                n, generator=self.generator, device=self.dataset.X.device
-            )
+            device = (self.dataset.X.device if isinstance(self.dataset.X, torch.Tensor)
+                      else self.dataset.device)
+            order = torch.randperm(n, generator=self.generator, device=device)
             for start in range(0, n, self.batch_size):
                 yield self.dataset.take(order[start : start + self.batch_size])
         else:

@@ -117,32 +117,76 @@ class TrainingNet(NeuralNet):
         self.history.record("valid_score", float(self.valid_scorer(logits, target)))
 
 
+class StopRule:
+    """scikit-learn's SGD stopping rule for one problem: stop once the
+    watched value has not improved by ``tol`` for ``n_iter_no_change``
+    epochs in a row (``tol=None``: never)."""
+
+    def __init__(self, tol, n_iter_no_change, higher_is_better):
+        self.tol = -np.inf if tol is None else tol
+        self.n_iter_no_change = n_iter_no_change
+        self.higher_is_better = higher_is_better
+        self.best = -np.inf if higher_is_better else np.inf
+        self.count = 0
+
+    def update(self, value):
+        """Record one epoch's value; return whether to stop."""
+        if self.higher_is_better:
+            stalled = value < self.best + self.tol
+            self.best = max(self.best, value)
+        else:
+            stalled = value > self.best - self.tol
+            self.best = min(self.best, value)
+        self.count = self.count + 1 if stalled else 0
+        return self.count >= self.n_iter_no_change
+
+
 class MistakeDrivenNet(TrainingNet):
     """skorch net whose epoch is the perceptron's mistake-driven rule.
 
     ``module_`` holds one linear unit per one-vs-rest problem (float64);
-    an epoch runs the rule for every problem that has not yet had a
-    mistake-free epoch, records the number of updates in ``History``
-    (``train_updates``) and stops training once every problem converged.
-    The dataset's targets are -1/+1 columns and its sample weights the step
-    size of each sample's update.
+    an epoch runs the rule for every problem still training, records the
+    number of updates (``train_updates``), the mean objective
+    (``train_loss``: perceptron loss plus penalty per sample) and, with a
+    validation split, the mean accuracy (``valid_score``) in ``History``. A
+    problem stops at its first mistake-free epoch when nothing else can
+    change its weights (no penalty), or by scikit-learn's ``tol`` rule on
+    the objective or the validation accuracy; training ends when every
+    problem stopped. The dataset's targets are -1/+1 columns and its sample
+    weights the step size of each sample's update.
     """
 
     def configure_rule(self, *, eta, decay, fit_intercept, shuffle, dropout, weighted,
-                       generator, dropout_generator, screen=None):
+                       generator, dropout_generator, screen=None, penalty=None,
+                       tol=None, n_iter_no_change=5, valid=None, n_jobs=None):
+        from ._mistake_driven import Penalty
+
+        penalty = penalty or Penalty()
         self.rule_ = dict(eta=eta, decay=decay, fit_intercept=fit_intercept,
-                          dropout=dropout, weighted=weighted, screen=screen)
+                          dropout=dropout, weighted=weighted, screen=screen,
+                          penalty=penalty, valid=valid, n_jobs=n_jobs,
+                          track_objective=tol is not None and valid is None)
         self.shuffle = shuffle
         self.generator = generator
         self.dropout_generator = dropout_generator
-        n_problems = self.module_.linears[0].out_features
-        self.converged_problems_ = np.zeros(n_problems, dtype=bool)
+        weight = self.module_.linears[0].weight
+        n_problems, n_features = weight.shape
+        self.done_ = np.zeros(n_problems, dtype=bool)
+        self.separated_ = np.zeros(n_problems, dtype=bool)
+        self.stop_rules_ = [StopRule(tol, n_iter_no_change, valid is not None)
+                            for _ in range(n_problems)]
+        self.l1_states_ = [{"u": 0.0, "q": np.zeros(n_features)}
+                           for _ in range(n_problems)]
 
     def all_converged(self):
-        return bool(self.converged_problems_.all())
+        return bool(self.done_.all())
+
+    def all_separated(self):
+        return bool(self.separated_.all())
 
     def _epoch_order_and_mask(self, X):
-        n, device = len(X), X.device
+        n = X.shape[0]
+        device = self.module_.linears[0].weight.device
         order = mask = None
         if self.shuffle:
             order = torch.randperm(n, generator=self.generator, device=device)
@@ -152,23 +196,62 @@ class MistakeDrivenNet(TrainingNet):
             mask = (keep >= p).to(X.dtype) / (1.0 - p)
         return order, mask
 
+    def _run_problem(self, c, data, eta, order, mask):
+        rule = self.rule_
+        weight = self.module_.linears[0].weight.detach()
+        bias = self.module_.linears[0].bias.detach()
+        on_host = weight.device.type != "cpu" and not isinstance(data.X, torch.Tensor)
+        w = weight[c].cpu().numpy().copy() if on_host else weight[c]
+        b = bias[c : c + 1].cpu().numpy().copy() if on_host else bias[c : c + 1]
+        result = mistake_driven_epoch(
+            data.X, data.y[:, c], w, b, eta=eta, decay=rule["decay"],
+            fit_intercept=rule["fit_intercept"], order=order, mask=mask,
+            screen=rule["screen"], penalty=rule["penalty"],
+            l1_state=self.l1_states_[c], track_objective=rule["track_objective"],
+        )
+        if on_host:
+            weight[c].copy_(torch.from_numpy(w))
+            bias[c : c + 1].copy_(torch.from_numpy(b))
+        return result
+
+    def _valid_score(self, c):
+        X, y = self.rule_["valid"]
+        w = self.module_.linears[0].weight.detach()[c].cpu().numpy()
+        b = float(self.module_.linears[0].bias.detach()[c])
+        return float(np.mean(((X @ w + b) > 0) == (y[:, c] > 0)))
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         data = iterator.dataset
         rule = self.rule_
         eta = data.sample_weight if rule["weighted"] else float(rule["eta"])
         order, mask = self._epoch_order_and_mask(data.X)
-        weight = self.module_.linears[0].weight.detach()
-        bias = self.module_.linears[0].bias.detach()
-        total = 0
-        for c in np.flatnonzero(~self.converged_problems_):
-            updates = mistake_driven_epoch(
-                data.X, data.y[:, c], weight[c], bias[c : c + 1], eta=eta,
-                decay=rule["decay"], fit_intercept=rule["fit_intercept"],
-                order=order, mask=mask, screen=rule["screen"],
-            )
-            self.converged_problems_[c] = updates == 0
-            total += updates
-        self.history.record(prefix + "_updates", total)
+        if order is not None and not isinstance(data.X, torch.Tensor):
+            order = order.cpu().numpy()
+        active = np.flatnonzero(~self.done_)
+        if rule["n_jobs"] not in (None, 1) and len(active) > 1:
+            from joblib import Parallel, delayed
+
+            results = Parallel(n_jobs=rule["n_jobs"], prefer="threads")(
+                delayed(self._run_problem)(c, data, eta, order, mask) for c in active)
+        else:
+            results = [self._run_problem(c, data, eta, order, mask) for c in active]
+        objectives, scores = [], []
+        for c, result in zip(active, results):
+            objectives.append(result.objective / max(len(data), 1))
+            if not rule["penalty"].active and result.updates == 0:
+                self.separated_[c] = self.done_[c] = True  # nothing can change
+                continue
+            if rule["valid"] is not None:
+                scores.append(self._valid_score(c))
+                value = scores[-1]
+            else:
+                value = objectives[-1]
+            if self.stop_rules_[c].update(value):
+                self.done_[c] = True
+        self.history.record(prefix + "_updates", sum(r.updates for r in results))
+        self.history.record(prefix + "_loss", float(np.mean(objectives)))
+        if scores:
+            self.history.record("valid_score", float(np.mean(scores)))
         if self.all_converged():
             self.stop_training_ = True
 
@@ -176,9 +259,11 @@ class MistakeDrivenNet(TrainingNet):
         try:
             return super().partial_fit(X, y, classes, **fit_params)
         finally:
-            # Not part of the model: a copy of X, and generators (a CUDA one
-            # could not be unpickled on a machine without a GPU).
-            self.rule_["screen"] = None
+            # Not part of the model: a copy of X, the validation data, the L1
+            # state and generators (a CUDA one could not be unpickled on a
+            # machine without a GPU).
+            self.rule_["screen"] = self.rule_["valid"] = None
+            self.l1_states_ = None
             self.generator = self.dropout_generator = None
 
 
@@ -307,6 +392,24 @@ class GradientClipping(Callback):
     def on_epoch_end(self, net, **kwargs):
         if self.max_norm is not None:
             net.history.record("grad_norm", self.largest_.item())
+
+
+class L1Shrink(Callback):
+    """After every training step, soft-threshold the weights (not the
+    biases) by ``lr * strength``: the proximal step of an L1 penalty of
+    that strength. Inert when ``strength`` is 0."""
+
+    def __init__(self, strength):
+        self.strength = strength
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training or not self.strength:
+            return
+        threshold = net.optimizer_.param_groups[0]["lr"] * self.strength
+        with torch.no_grad():
+            for layer in net.module_.linears:
+                w = layer.weight
+                w.copy_(torch.sign(w) * torch.clamp(w.abs() - threshold, min=0.0))
 
 
 class ProgressBar(Callback):

@@ -9,6 +9,7 @@ is not comes back as ``inf`` rather than as an exception or a NaN.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def _largest(values):
@@ -28,14 +29,23 @@ def norm(values):
 
 
 def max_row_norm(X):
-    """max_i ||X[i]|| of a 2-D array, safe for subnormal and huge entries."""
-    X = np.asarray(X, dtype=np.float64)
-    scale = _largest(X)
-    if scale == 0.0:
-        return 0.0
-    unit = X / scale
+    """max_i ||X[i]|| of a 2-D array or sparse matrix, safe for subnormal and
+    huge entries."""
+    if sp.issparse(X):
+        scale = _largest(X.data)
+        if scale == 0.0:
+            return 0.0
+        unit = X.astype(np.float64) / scale
+        squares = np.asarray(unit.multiply(unit).sum(axis=1)).ravel()
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        scale = _largest(X)
+        if scale == 0.0:
+            return 0.0
+        unit = X / scale
+        squares = np.einsum("ij,ij->i", unit, unit)
     with np.errstate(over="ignore"):
-        return float(scale * np.sqrt(np.einsum("ij,ij->i", unit, unit).max()))
+        return float(scale * np.sqrt(squares.max()))
 
 
 def squared_ratio(numerator, denominator):

@@ -283,7 +283,7 @@ def test_float32_screening_gives_the_float64_decisions(shuffled):
     for screen in (None, make_screen(X)):
         w, b = torch.zeros(X.shape[1], dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
         counts = [mistake_driven_epoch(Xt, yt, w, b, eta=1.0, screen=screen,
-                                       order=order if shuffled else None)
+                                       order=order if shuffled else None).updates
                   for _ in range(5)]
         results.append((counts, w.numpy().copy(), b.item()))
     assert results[0][0] == results[1][0]

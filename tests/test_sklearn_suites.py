@@ -1,0 +1,44 @@
+"""scikit-learn's own test modules, run against sk_mlp with the import swapped.
+
+The modules are read from the installed scikit-learn at test time (never
+copied into this project), their import of scikit-learn's estimator is
+pointed at sk_mlp, and they run in a pytest subprocess. A script written for
+scikit-learn's estimators is held to exactly what scikit-learn holds itself
+to.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sklearn
+
+SKLEARN = Path(sklearn.__file__).parent
+
+
+def _run_swapped(tmp_path, relative, original_import, swapped_import, extra_args=()):
+    source = (SKLEARN / relative).read_text()
+    assert original_import in source, f"{relative} no longer imports {original_import!r}"
+    module = tmp_path / ("sk_mlp_swapped_" + Path(relative).name)
+    module.write_text(source.replace(original_import, swapped_import))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(module), "-q", "-p", "no:cacheprovider",
+         "-p", "no:randomly", "-W", "ignore::sklearn.exceptions.ConvergenceWarning",
+         "--rootdir", str(tmp_path), *extra_args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=900,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    return result, summary
+
+
+def test_sklearn_perceptron_suite_passes_on_sk_mlp(tmp_path):
+    result, summary = _run_swapped(
+        tmp_path, "linear_model/tests/test_perceptron.py",
+        "from sklearn.linear_model import Perceptron", "from sk_mlp import Perceptron")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    passed = int(re.search(r"(\d+) passed", summary).group(1))
+    assert passed >= 6 and "failed" not in summary and "skipped" not in summary, summary
