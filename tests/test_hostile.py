@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import pytest
 import torch
 from hypothesis import example, given
@@ -54,7 +55,7 @@ CASES = [
     "clean", "nan", "inf", "empty", "one_sample", "one_class", "one_feature", "3d",
     "object_strings", "mixed_pandas", "n_features_mismatch", "y_length_mismatch",
     "weight_wrong_length", "weight_negative", "unseen_labels", "huge_1e30",
-    "huge_1e300", "constant_columns", "duplicated_columns",
+    "huge_1e300", "constant_columns", "duplicated_columns", "sparse_csr",
 ]
 
 MAKERS = {
@@ -137,6 +138,9 @@ def _make_case(case, kind, n, d, seed):
     elif case == "duplicated_columns":
         X = pd.DataFrame(X, columns=["c"] * d)
         X_pred = X
+    elif case == "sparse_csr":
+        X[np.abs(X) < 0.5] = 0.0
+        X = X_pred = sp.csr_matrix(X)
     return X, y, X_pred, weight, pf_y
 
 
@@ -148,8 +152,8 @@ def _exercise(kind, case, n, d, seed, tmp_path, device):
     else:
         _call(lambda: est.fit(X, y))
     if hasattr(est, "partial_fit"):
-        kwargs = ({"classes": np.unique(y)} if kind.startswith("classifier") and len(y)
-                  else {})
+        kwargs = ({"classes": np.unique(y)}
+                  if kind.startswith(("classifier", "perceptron")) and len(y) else {})
         _call(lambda: est.partial_fit(X, y if pf_y is None else pf_y, **kwargs))
     for method in ("predict", "predict_proba", "decision_function"):
         if hasattr(est, method):

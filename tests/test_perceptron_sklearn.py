@@ -222,3 +222,31 @@ def test_grid_search_over_scikit_learn_parameters():
     ).fit(X, y)
     assert set(search.best_params_) == {"penalty", "alpha"}
     assert search.best_score_ > 0.6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_l1_blocks_follow_the_sample_by_sample_reference(seed):
+    from sk_mlp._mistake_driven import Penalty, _epoch_l1_blocks, _epoch_per_sample
+
+    rng = np.random.RandomState(seed)
+    n, d = rng.randint(50, 2000), rng.randint(1, 25)
+    X = rng.randn(n, d)
+    X[rng.rand(n, d) < 0.2] = 0.0
+    y = np.where(X @ rng.randn(d) + 0.3 * rng.randn(n) > 0, 1.0, -1.0)
+    penalty = Penalty.from_params(["l1", "elasticnet"][seed % 2],
+                                  [1e-4, 1e-2, 0.1][seed % 3], 0.5, 1.0)
+    order = rng.permutation(n) if seed >= 3 else None
+    runs = []
+    for epoch in (_epoch_per_sample, _epoch_l1_blocks):
+        w, b, state = np.zeros(d), np.zeros(1), {"u": 0.0, "q": np.zeros(d)}
+        results = [epoch(X, y, w, b, 1.0, 0.0, True, order, None, penalty, state, True)
+                   for _ in range(4)]
+        runs.append((results, w, b, state))
+    (ref, w1, b1, s1), (got, w2, b2, s2) = runs
+    assert [r.updates for r in ref] == [r.updates for r in got]
+    np.testing.assert_allclose([r.objective for r in got], [r.objective for r in ref],
+                               rtol=1e-9)
+    np.testing.assert_allclose(w2, w1, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(b2, b1)
+    np.testing.assert_allclose(s2["q"], s1["q"], rtol=1e-9, atol=1e-12)
+    assert s2["u"] == pytest.approx(s1["u"], rel=1e-12)
