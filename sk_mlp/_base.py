@@ -11,12 +11,13 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -27,9 +28,18 @@ from sklearn.utils.validation import (
 from ._activations import ACTIVATIONS, KAIMING_NONLINEARITY
 from ._data import BatchIterator, TensorData, to_tensor
 from ._device import resolve_device
-from ._init import INITIALIZERS, fill_weights
+from ._init import INITIALIZERS, fill_weights, sklearn_glorot
+from ._lbfgs import fit_lbfgs
+from ._losses import BinaryCrossEntropy, CrossEntropy, HalfPoissonDeviance, HalfSquaredError
 from ._module import MLPModule, load_state_dict_checked
-from ._net import GradientClipping, Monitor, ProgressBar, Schedule, TrainingNet
+from ._net import (
+    GradientClipping,
+    IterationPrinter,
+    Monitor,
+    ProgressBar,
+    Schedule,
+    TrainingNet,
+)
 from ._optim import OPTIMIZERS, SCHEDULES, optimizer_params
 
 
@@ -49,11 +59,13 @@ def _r2(pred, y):
     return r2.mean()
 
 
-# Output activation -> (torch loss, logits -> outputs, validation score).
+# Output activation -> (per-sample loss, logits -> outputs, validation score).
+# The keys are scikit-learn's ``out_activation_`` names.
 OUTPUTS = {
-    "softmax": (torch.nn.CrossEntropyLoss, lambda z: torch.softmax(z, dim=1), _accuracy),
-    "logistic": (torch.nn.BCEWithLogitsLoss, torch.sigmoid, _subset_accuracy),
-    "identity": (torch.nn.MSELoss, lambda z: z, _r2),
+    "softmax": (CrossEntropy, lambda z: torch.softmax(z, dim=1), _accuracy),
+    "logistic": (BinaryCrossEntropy, torch.sigmoid, _subset_accuracy),
+    "identity": (HalfSquaredError, lambda z: z, _r2),
+    "exp": (HalfPoissonDeviance, torch.exp, lambda z, y: _r2(torch.exp(z), y)),
 }
 
 
@@ -110,6 +122,16 @@ def fit_or_roll_back(estimator, fit):
         raise
 
 
+def _stochastic_solver(estimator):
+    """``available_if`` check of ``partial_fit``: only stochastic solvers."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. lbfgs is not "
+            "stochastic."
+        )
+    return True
+
+
 class TrainingDivergedWarning(RuntimeWarning):
     """Training stopped because the loss or the weights became non-finite."""
 
@@ -145,7 +167,9 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions(set(OPTIMIZERS))],
+        "solver": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -155,7 +179,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
         "shuffle": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
@@ -165,7 +190,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "init": [StrOptions(set(INITIALIZERS))],
-        "dtype": [StrOptions(set(DTYPES))],
+        "dtype": [StrOptions(set(DTYPES) | {"auto"})],
         "device": [str],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
@@ -179,6 +204,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         hidden_layer_sizes,
         activation,
         solver,
+        alpha,
         learning_rate_init,
         batch_size,
         max_iter,
@@ -189,6 +215,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         validation_fraction,
         max_grad_norm,
         n_iter_no_change,
+        max_fun,
         shuffle,
         momentum,
         nesterovs_momentum,
@@ -207,6 +234,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
+        self.alpha = alpha
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -217,6 +245,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         self.validation_fraction = validation_fraction
         self.max_grad_norm = max_grad_norm
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.shuffle = shuffle
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
@@ -234,7 +263,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _encode_targets(self, y, reset, classes=None, sample_weight=None):
+    def _encode_targets(self, y, reset, classes=None, sample_weight=None,
+                        incremental=False):
         """Validate ``y``, set target metadata when ``reset``; return
         ``(targets as a NumPy array, number of network outputs)``."""
 
@@ -254,18 +284,25 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _target_tensor(self, y):
         """Encoded targets as a tensor of the dtype the loss expects."""
 
-    def _as_tensor(self, array):
-        """Float data as a tensor on the network's device, in its dtype."""
+    def _network_np_dtype(self):
         dtype = self.net_.module_.linears[0].weight.dtype
-        np_dtype = np.float64 if dtype == torch.float64 else np.float32
-        if np_dtype == np.float32 and array.size and max(
+        return np.float64 if dtype == torch.float64 else np.float32
+
+    def _check_float32_range(self, array):
+        if self._network_np_dtype() == np.float32 and array.size and max(
                 array.max(), -array.min()) > _FLOAT32_MAX:
             raise ValueError(
-                f"The data hold values up to {np.abs(array).max():.3g}, beyond the "
-                f"float32 range ({_FLOAT32_MAX:.3g}) the network computes in. Scale "
-                "the inputs (e.g. StandardScaler) or use dtype='float64'."
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed: the data hold "
+                f"values up to {np.abs(array).max():.3g}, beyond the float32 range "
+                f"({_FLOAT32_MAX:.3g}) the network computes in. Scale the inputs "
+                "(e.g. StandardScaler) or use dtype='float64'."
             )
-        return to_tensor(array, self.net_.device, np_dtype)
+
+    def _as_tensor(self, array):
+        """Float data as a tensor on the network's device, in its dtype."""
+        self._check_float32_range(array)
+        return to_tensor(array, self.net_.device, self._network_np_dtype())
 
     # ------------------------------------------------------------ validation
     def _hidden_sizes(self):
@@ -337,13 +374,9 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         if not np.isfinite(sample_weight).all():
             raise ValueError("sample_weight contains NaN or infinity.")
-        largest = sample_weight.max(initial=0.0)
-        if largest <= 0:
+        if sample_weight.max(initial=0.0) <= 0:
             raise ValueError("Sample weights must contain at least one non-zero number.")
-        # Only relative weights matter (they are normalised to mean 1 for the
-        # loss): dividing by the largest keeps sums finite for weights near
-        # float64's maximum and exact for subnormal ones.
-        return sample_weight / largest
+        return sample_weight
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         return fit_or_roll_back(
@@ -351,6 +384,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
         reset = not self._is_fitted() or (not self.warm_start and not incremental)
         X, y = validate_data(
             self,
@@ -358,40 +393,110 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             y,
             reset=reset,
             dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=self._y_numeric,
         )
+        X = X.tocsr() if sp.issparse(X) else X
         y = self._validate_y_shape(y)
         sample_weight = self._check_weights(sample_weight, X)
         hidden = self._hidden_sizes()
         dropout = self._dropout_rates(len(hidden))
+        if self.solver == "lbfgs" and any(dropout):
+            raise ValueError(
+                "solver='lbfgs' needs a deterministic loss: set dropout=0, or use a "
+                "stochastic solver ('adam', 'adamw', 'sgd') with dropout."
+            )
         device = resolve_device(self.device)
-        targets, n_outputs = self._encode_targets(y, reset, classes, sample_weight)
+        targets, n_outputs = self._encode_targets(y, reset, classes, sample_weight,
+                                                  incremental=incremental)
         weights = self._sample_weights(y, sample_weight)
         init_gen, shuffle_gen, dropout_gen, split_seed = make_generators(
             self.random_state, ["cpu", device, device]
         )
+        if incremental and not reset and hasattr(self, "_stream_states"):
+            # partial_fit continues the shuffling and dropout streams, so k
+            # calls train exactly like fit with max_iter=k
+            shuffle_gen.set_state(self._stream_states[0])
+            dropout_gen.set_state(self._stream_states[1])
         if reset:
+            # outputs and fitted attributes come back in the input's precision
+            self._output_dtype = np.dtype(X.dtype)
             self.net_ = self._build_net(
                 dict(n_inputs=X.shape[1], hidden_layer_sizes=hidden, n_outputs=n_outputs,
                      activation=self.activation, dropout=dropout),
-                self.dtype, device)
-            fill_weights(self.net_.module_.linears, INITIALIZERS[self.init],
-                         KAIMING_NONLINEARITY[self.activation], init_gen)
+                self._network_dtype(), device)
+            if self.init == "sklearn":
+                # a fresh RandomState for an int seed, as scikit-learn's fit
+                sklearn_glorot(self.net_.module_.linears,
+                               check_random_state(self.random_state), self.activation)
+            else:
+                fill_weights(self.net_.module_.linears, INITIALIZERS[self.init],
+                             KAIMING_NONLINEARITY[self.activation], init_gen)
             self.t_ = 0
-        early_stopping = self.early_stopping and not incremental
-        train, valid = self._split(X, targets, weights, y, early_stopping, split_seed)
-        monitor = self._configure_net(len(train), early_stopping, shuffle_gen, dropout_gen)
-        epochs_before = len(self.net_.history)
-        try:
-            self.net_.partial_fit(train, None, epochs=1 if incremental else self.max_iter,
-                                  valid=valid)
-        finally:
-            self._release_generators()
-        epochs_run = len(self.net_.history) - epochs_before
-        self.t_ += epochs_run * len(train)
-        self._warn_about_the_end(monitor, epochs_run, incremental)
+        self.net_.l2_alpha = self.alpha
+        self.net_.loss_scale = self._loss_scale()
+        if self.solver == "lbfgs":
+            train, _ = self._split(X, targets, weights, y, False, split_seed)
+            try:
+                epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
+                                       max_fun=self.max_fun, tol=self.tol,
+                                       chunk=self._chunk_rows(X), verbose=bool(self.verbose))
+            finally:
+                self._release_generators()
+            self.t_ += epochs_run * len(train)
+        else:
+            early_stopping = self.early_stopping and not incremental
+            train, valid = self._split(X, targets, weights, y, early_stopping, split_seed)
+            monitor = self._configure_net(len(train), early_stopping, shuffle_gen,
+                                          dropout_gen)
+            epochs_before = len(self.net_.history)
+            try:
+                self.net_.partial_fit(train, None,
+                                      epochs=1 if incremental else self.max_iter,
+                                      valid=valid)
+            finally:
+                self._release_generators()
+            epochs_run = len(self.net_.history) - epochs_before
+            self.t_ += epochs_run * len(train)
+            # the streams' states (CPU byte tensors, picklable anywhere)
+            self._stream_states = (shuffle_gen.get_state(), dropout_gen.get_state())
+            self._warn_about_the_end(monitor, epochs_run, incremental)
+        # as in scikit-learn: the epochs (iterations) of this call
+        self.n_iter_ = epochs_run
+        if not all(bool(torch.isfinite(p).all()) for p in self.net_.module_.parameters()):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed."
+            )
         return self
+
+    def _network_dtype(self):
+        """The network's precision: ``dtype``, where 'auto' is float64 for
+        L-BFGS (its line search needs the precision) and float32 otherwise."""
+        if self.dtype == "auto":
+            return "float64" if self.solver == "lbfgs" else "float32"
+        return self.dtype
+
+    def _loss_scale(self):
+        """Factor from the loss the network minimises to the reported loss."""
+        return 1.0
+
+    def _chunk_rows(self, X):
+        """Rows per chunk for full passes: bounded, and for sparse input so
+        that a densified chunk holds at most about 4M values."""
+        rows = PREDICT_CHUNK[torch.device(self.net_.device).type]
+        if sp.issparse(X):
+            rows = min(rows, max(1, 2**22 // max(X.shape[1], 1)))
+        return rows
+
+    def _tensor_data(self, X, y=None, weights=None):
+        """:class:`TensorData` of dense or sparse ``X`` in the network's dtype."""
+        if sp.issparse(X):
+            self._check_float32_range(X.data)
+            return TensorData(X, y, weights, device=self.net_.device,
+                              dtype=self._network_np_dtype())
+        return TensorData(self._as_tensor(X), y, weights)
 
     def _split(self, X, targets, weights, y, early_stopping, seed):
         """Training and validation :class:`TensorData` (validation None).
@@ -402,12 +507,27 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         index = slice(None)
         valid = None
         if early_stopping:
-            index, valid_index = train_test_split(
-                np.arange(len(X)), test_size=self.validation_fraction, random_state=seed,
-                stratify=self._stratify(y),
-            )
-            valid = TensorData(self._as_tensor(X[valid_index]),
-                               self._target_tensor(targets[valid_index]))
+            stratify = self._stratify(y)
+            try:
+                index, valid_index = train_test_split(
+                    np.arange(X.shape[0]), test_size=self.validation_fraction,
+                    random_state=seed, stratify=stratify,
+                )
+            except ValueError as exc:
+                if stratify is None:
+                    raise
+                raise ValueError(
+                    f"{exc} The validation split for early_stopping is stratified: "
+                    "increase validation_fraction or the number of samples of the "
+                    "rare classes, or set early_stopping=False."
+                ) from exc
+            if len(valid_index) < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            valid = self._tensor_data(X[valid_index],
+                                      self._target_tensor(targets[valid_index]))
         if weights is not None:
             weights = weights[index]
             if not weights.max(initial=0.0) > 0:
@@ -416,16 +536,21 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                     "sample_weight 0; give more samples a positive weight or set "
                     "early_stopping=False."
                 )
-            weights = self._as_tensor(weights / weights.mean())
-        train = TensorData(self._as_tensor(X[index]), self._target_tensor(targets[index]),
-                           weights)
+            # normalised to mean 1 (the mean taken on rescaled weights, finite
+            # for any finite weights); the mean itself is kept for alpha's
+            # penalty, which is relative to the total weight as in scikit-learn
+            largest = weights.max()
+            relative = weights / largest
+            self.net_.weight_mean_ = float(largest * relative.mean())
+            weights = self._as_tensor(relative / relative.mean())
+        train = self._tensor_data(X[index], self._target_tensor(targets[index]), weights)
         return train, valid
 
     def _warn_about_the_end(self, monitor, epochs_run, incremental):
         if monitor.diverged_:
             warnings.warn(
                 "Training stopped: the loss or the weights became non-finite (NaN "
-                f"or infinity) in epoch {self.n_iter_}. "
+                f"or infinity) in epoch {epochs_run} of this fit. "
                 "The last finite weights were restored (the best ones with "
                 "early_stopping). Try a lower learning_rate_init, scaling the "
                 "inputs (e.g. StandardScaler) or setting max_grad_norm.",
@@ -448,6 +573,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
             )
 
+    def _criterion_params(self):
+        """Keyword arguments of the output's loss module."""
+        return {}
+
     def _build_net(self, module_kwargs, dtype, device):
         """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``."""
         loss_cls, _, scorer = OUTPUTS[self._output_activation()]
@@ -455,7 +584,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             module=MLPModule,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=loss_cls,
-            criterion__reduction="none",
+            **{f"criterion__{k}": v for k, v in self._criterion_params().items()},
             max_epochs=self.max_iter,
             batch_size=1,  # set per fit in _configure_net
             train_split=None,
@@ -464,6 +593,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 ("clipping", GradientClipping(None)),
                 ("monitor", Monitor(self.tol, self.n_iter_no_change)),
                 ("progress", ProgressBar(self.max_iter)),
+                ("printer", IterationPrinter(False)),
             ],
             verbose=0,
             device=device,
@@ -489,6 +619,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             callbacks__schedule__power_t=self.power_t,
             callbacks__clipping__max_norm=self.max_grad_norm,
             callbacks__progress__total=self.max_iter if self.verbose else None,
+            callbacks__printer__enabled=bool(self.verbose),
             callbacks__monitor=Monitor(self.tol, self.n_iter_no_change, early_stopping,
                                        adaptive=self.learning_rate == "adaptive"),
         )
@@ -511,6 +642,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             "t_": self.t_,
             "module": self.net_.get_params_for("module"),
             "dtype": "float64" if weight.dtype == torch.float64 else "float32",
+            "n_iter": self.n_iter_,
+            "output_dtype": self._output_dtype.name,
             "history": self.history_,
             "targets": self._export_targets(),
         }
@@ -540,6 +673,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         self.net_ = self._build_net(module, state["dtype"], resolve_device(self.device))
         load_state_dict_checked(self.net_.module_, tensors)
         self.net_.history = History([dict(row) for row in state["history"]])
+        self.n_iter_ = int(state.get("n_iter", len(state["history"])))
+        if state.get("output_dtype", "float64") not in ("float32", "float64"):
+            raise ValueError("its output dtype is not float32 or float64")
+        self._output_dtype = np.dtype(state.get("output_dtype", "float64"))
 
     # --------------------------------------------------------------- predict
     def _validate_for_predict(self, X):
@@ -550,7 +687,9 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
                 and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
             return X
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
+                          accept_sparse=["csr", "csc"])
+        return X.tocsr() if sp.issparse(X) else X
 
     def _forward(self, X, activate=True):
         """Network outputs as float64 NumPy: after the output activation, or
@@ -565,14 +704,17 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         module = self.net_.module_
         if module.training:  # left in training mode by an interrupted fit
             module.eval()
-        chunk = PREDICT_CHUNK[torch.device(self.net_.device).type]
-        out = np.empty((len(X), self.n_outputs_), dtype=np.float64)
+        chunk = self._chunk_rows(X)
+        out = np.empty((X.shape[0], self.n_outputs_), dtype=np.float64)
         with torch.inference_mode():
             # The eval-mode module is called directly on chunks: no per-call
             # dataset/iterator set-up, no mode switch (so concurrent calls
-            # from several threads are safe).
-            for start in range(0, len(X), chunk):
-                outputs = module(self._as_tensor(X[start : start + chunk]))
+            # from several threads are safe). Sparse chunks are densified one
+            # at a time.
+            for start in range(0, X.shape[0], chunk):
+                rows = X[start : start + chunk]
+                outputs = module(self._as_tensor(rows.toarray() if sp.issparse(rows)
+                                                 else rows))
                 if transform is not None:
                     outputs = transform(outputs)
                 out[start : start + len(outputs)] = outputs.cpu().numpy()
@@ -593,10 +735,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         if not self.net_.module_.dropouts:
             outputs = self._forward(X)
             return outputs, np.zeros_like(outputs)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = self._validate_for_predict(X)
         device = self.net_.device
         generator = make_generators(self.random_state, [device])[0]
-        data = TensorData(self._as_tensor(X))
+        data = self._tensor_data(X)
         transform = OUTPUTS[self._output_activation()][1]
         module = self.net_.module_
         draws = []
@@ -613,9 +755,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------ fitted attributes
     @property
     def coefs_(self):
-        """Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out)."""
+        """Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out), in the
+        training data's precision (float32 or float64, as scikit-learn)."""
         return [
-            layer.weight.detach().cpu().numpy().T.astype(np.float64)
+            layer.weight.detach().cpu().numpy().T.astype(self._output_dtype)
             for layer in self.net_.module_.linears
         ]
 
@@ -623,7 +766,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def intercepts_(self):
         """Bias vectors, ``intercepts_[i]`` of shape (fan_out,)."""
         return [
-            layer.bias.detach().cpu().numpy().astype(np.float64)
+            layer.bias.detach().cpu().numpy().astype(self._output_dtype)
             for layer in self.net_.module_.linears
         ]
 
@@ -698,12 +841,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             for row in self.net_.history
         ]
 
-    @property
-    def n_iter_(self):
-        """Number of epochs run."""
-        return len(self.net_.history)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
+        tags.input_tags.sparse = True
         return tags

@@ -6,9 +6,10 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import BaseMLP, log_of_proba
+from ._base import BaseMLP, _stochastic_solver, log_of_proba
 from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
 
 
@@ -48,8 +49,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     ...                     max_iter=300, device="cpu", random_state=0).fit(X, y)
     >>> clf.predict(X[:3])
     array([0, 0, 0])
-    >>> clf.predict_proba(X[:1]).sum()
-    np.float64(1.0...)
+    >>> round(float(clf.predict_proba(X[:1]).sum()), 6)
+    1.0
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         activation="relu",
         *,
         solver="adam",
+        alpha=0.0001,
         learning_rate_init=0.001,
         batch_size="auto",
         max_iter=200,
@@ -68,6 +70,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         validation_fraction=0.1,
         max_grad_norm=None,
         n_iter_no_change=10,
+        max_fun=15000,
         shuffle=True,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -76,8 +79,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         epsilon=1e-8,
         weight_decay=0.0,
         dropout=0.0,
-        init="xavier_uniform",
-        dtype="float32",
+        init="sklearn",
+        dtype="auto",
         device="auto",
         random_state=None,
         warm_start=False,
@@ -89,6 +92,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             solver=solver,
+            alpha=alpha,
             learning_rate_init=learning_rate_init,
             batch_size=batch_size,
             max_iter=max_iter,
@@ -99,6 +103,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             validation_fraction=validation_fraction,
             max_grad_norm=max_grad_norm,
             n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
             shuffle=shuffle,
             momentum=momentum,
             nesterovs_momentum=nesterovs_momentum,
@@ -122,6 +127,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     _y_numeric = False
 
+    @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, continuing the current network.
@@ -154,15 +160,22 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _encode_targets(self, y, reset, classes=None, sample_weight=None):
+    def _encode_targets(self, y, reset, classes=None, sample_weight=None,
+                        incremental=False):
         check_classification_targets(y)
+        if not reset and not incremental and y.ndim == 1 and not np.array_equal(
+                np.unique(y), self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                f"{np.unique(y)}"
+            )
         if reset:
-            binarizer = LabelBinarizer().fit(y if classes is None else np.unique(classes))
-            if len(binarizer.classes_) < 2 and binarizer.y_type_ != "multilabel-indicator":
-                raise ValueError(
-                    "MLPClassifier needs samples of at least 2 classes in the data, "
-                    f"but the data contain only one class: {binarizer.classes_[0]!r}."
-                )
+            # multilabel targets define their labels themselves (as in
+            # scikit-learn, ``classes`` is then only checked for presence)
+            multilabel = type_of_target(y) == "multilabel-indicator"
+            binarizer = LabelBinarizer().fit(
+                y if classes is None or multilabel else np.unique(classes))
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
         binarizer = self._label_binarizer
@@ -207,7 +220,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return per_sample if sample_weight is None else per_sample * sample_weight
 
     def _stratify(self, y):
-        return None if self._label_binarizer.y_type_ == "multilabel-indicator" else y
+        y_type = self._label_binarizer.y_type_
+        if y_type == "multilabel-indicator":
+            return None
+        # binary: on the encoded labels, as scikit-learn (classes False/True);
+        # multiclass: on the labels (scikit-learn does not stratify there)
+        return self._label_binarizer.transform(y).astype(bool) if y_type == "binary" else y
 
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -233,8 +251,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         proba = self._forward(X)
         if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1.0 - proba, proba])
-        return proba
+            proba = np.hstack([1.0 - proba, proba])
+        return proba.astype(self._output_dtype, copy=False)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.

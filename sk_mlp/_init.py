@@ -4,6 +4,7 @@ Every initialiser takes ``(weight, generator, nonlinearity)`` and fills the
 weight matrix in place; biases are always set to zero by the caller.
 """
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -33,7 +34,12 @@ def _zeros(weight, generator, nonlinearity):
     nn.init.zeros_(weight)
 
 
+def _sklearn(weight, generator, nonlinearity):
+    raise RuntimeError("init='sklearn' is applied by sklearn_glorot, weights and biases")
+
+
 INITIALIZERS = {
+    "sklearn": _sklearn,
     "xavier_uniform": _xavier_uniform,
     "xavier_normal": _xavier_normal,
     "kaiming_uniform": _kaiming_uniform,
@@ -42,7 +48,8 @@ INITIALIZERS = {
 }
 
 # The perceptron also accepts all-zero weights (its classic start).
-PERCEPTRON_INITIALIZERS = {"zeros": _zeros, **INITIALIZERS}
+PERCEPTRON_INITIALIZERS = {"zeros": _zeros,
+                           **{k: v for k, v in INITIALIZERS.items() if k != "sklearn"}}
 
 
 def fill_weights(linears, fill, nonlinearity, generator):
@@ -57,3 +64,20 @@ def fill_weights(linears, fill, nonlinearity, generator):
             fill(weight, generator, nonlinearity)
             layer.weight.copy_(weight)
             layer.bias.zero_()
+
+
+def sklearn_glorot(linears, rng, activation):
+    """scikit-learn's initial network: for each layer in turn, weights then
+    biases uniform in +-sqrt(f / (fan_in + fan_out)) (f = 2 for the logistic
+    activation, 6 otherwise), drawn from the NumPy ``RandomState`` ``rng`` in
+    scikit-learn's order and shapes, so that the same ``random_state`` gives
+    the same starting weights as ``sklearn.neural_network``."""
+    factor = 2.0 if activation in ("logistic", "sigmoid") else 6.0
+    with torch.no_grad():
+        for layer in linears:
+            fan_out, fan_in = layer.weight.shape
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coef = rng.uniform(-bound, bound, (fan_in, fan_out))
+            intercept = rng.uniform(-bound, bound, fan_out)
+            layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(coef.T)))
+            layer.bias.copy_(torch.from_numpy(intercept))

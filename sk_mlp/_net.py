@@ -18,6 +18,12 @@ from ._data import BatchIterator, TensorData
 from ._mistake_driven import mistake_driven_epoch
 
 
+def _scaled(loss, scale):
+    """``loss * scale`` in float64, inf or 0 where that is beyond its range."""
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.float64(loss) * np.float64(scale))
+
+
 class TrainingNet(NeuralNet):
     """skorch ``NeuralNet`` fed by :class:`TensorData` batches.
 
@@ -34,6 +40,13 @@ class TrainingNet(NeuralNet):
     shuffle = True
     predict_batch_size = 4096
     valid_scorer = None
+    # scikit-learn's L2 penalty 0.5 * alpha * ||W||^2 / (batch weight), added
+    # to every training step's loss (weights only, never biases)
+    l2_alpha = 0.0
+    # factor from the loss the network minimises to the loss reported in
+    # History (the regressor's standardised targets -> the user's scale)
+    loss_scale = 1.0
+    weight_mean_ = 1.0
 
     def get_default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
@@ -57,16 +70,30 @@ class TrainingNet(NeuralNet):
         return BatchIterator(dataset, self.predict_batch_size)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        weight = None
         if isinstance(y_true, tuple):
             # Weights are normalised to mean 1 over the data set, so a batch
             # loss is an unbiased estimate of the weighted mean loss and a
             # batch of zero weights contributes 0 (not 0/0).
             y_true, weight = y_true
-            per_sample = self.criterion_(y_pred, y_true)
-            if per_sample.ndim > 1:
-                per_sample = per_sample.mean(dim=1)
-            return (per_sample * weight).mean()
-        return self.criterion_(y_pred, y_true).mean()
+        per_sample = self.criterion_(y_pred, y_true)
+        if per_sample.ndim > 1:
+            per_sample = per_sample.mean(dim=1)
+        if weight is None:
+            loss, batch_weight = per_sample.mean(), len(per_sample)
+        else:
+            # the batch's total weight on the user's scale (weights arrive
+            # normalised to mean 1; ``weight_mean_`` is the mean they had)
+            loss = (per_sample * weight).mean()
+            batch_weight = weight.sum().clamp_min(1e-30) * self.weight_mean_
+        if training and self.l2_alpha:
+            return loss + self.l2_penalty() / batch_weight
+        return loss
+
+    def l2_penalty(self):
+        """``0.5 * alpha * ||W||^2`` over the weight matrices."""
+        squares = sum((layer.weight ** 2).sum() for layer in self.module_.linears)
+        return 0.5 * self.l2_alpha * squares
 
     def fit_loop(self, X, y=None, epochs=None, valid=None, **fit_params):
         self.check_training_readiness()
@@ -101,7 +128,8 @@ class TrainingNet(NeuralNet):
             n_seen += n
             n_batches += 1
             self.notify("on_batch_end", batch=batch, training=training, **step)
-        self.history.record(prefix + "_loss", (total / max(n_seen, 1)).item())
+        self.raw_train_loss_ = (total / max(n_seen, 1)).item()
+        self.history.record(prefix + "_loss", _scaled(self.raw_train_loss_, self.loss_scale))
         self.history.record(prefix + "_batch_count", n_batches)
 
     def run_validation(self, valid):
@@ -111,7 +139,8 @@ class TrainingNet(NeuralNet):
             step = self.validation_step(batch)
             losses.append(step["loss"] * len(batch[0]))
             outputs.append(step["y_pred"])
-        self.history.record("valid_loss", (torch.stack(losses).sum() / len(valid)).item())
+        self.history.record("valid_loss", _scaled(
+            (torch.stack(losses).sum() / len(valid)).item(), self.loss_scale))
         logits = torch.cat(outputs)
         target = valid.y
         self.history.record("valid_score", float(self.valid_scorer(logits, target)))
@@ -314,15 +343,23 @@ class Monitor(Callback):
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
         params = self._params(net)
-        loss = row["train_loss"]
+        # the loss the network minimises (always representable), and tol
+        # brought to its scale: comparing them is comparing the reported
+        # loss with tol, without its overflow or underflow at extreme scales
+        loss = getattr(net, "raw_train_loss_", row["train_loss"])
+        with np.errstate(divide="ignore", over="ignore"):
+            tol = float(np.float64(self.tol) / np.float64(getattr(net, "loss_scale", 1.0)))
         if not (np.isfinite(loss) and bool(torch.isfinite(params).all())):
             self.diverged_ = True
             net.history.record("diverged", True)
             net.stop_training_ = True
             return
         self.finite_params_.copy_(params)
-        score = row["valid_score"] if self.early_stopping else -loss
-        if score < self.best_ + self.tol:
+        if self.early_stopping:
+            score, tol = row["valid_score"], self.tol
+        else:
+            score = -loss
+        if score < self.best_ + tol:
             self.bad_epochs_ += 1
         else:
             self.bad_epochs_ = 0
@@ -410,6 +447,22 @@ class L1Shrink(Callback):
             for layer in net.module_.linears:
                 w = layer.weight
                 w.copy_(torch.sign(w) * torch.clamp(w.abs() - threshold, min=0.0))
+
+
+class IterationPrinter(Callback):
+    """scikit-learn's verbose output: ``Iteration i, loss = ...`` after every
+    epoch (and the reason training stopped), on standard output; inert when
+    ``enabled`` is False."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.enabled:
+            row = net.history[-1]
+            print("Iteration %d, loss = %.8f" % (len(net.history), row["train_loss"]))
+            if "valid_score" in row:
+                print("Validation score: %f" % row["valid_score"])
 
 
 class ProgressBar(Callback):

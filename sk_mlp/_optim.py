@@ -48,7 +48,8 @@ def fused_available(cls, device_type):
 
 def optimizer_params(est, device):
     """skorch ``optimizer*`` parameters for estimator ``est`` on ``device``."""
-    cls, options = OPTIMIZERS[est.solver]
+    # L-BFGS is driven by SciPy (see _lbfgs); the net's optimiser is never stepped
+    cls, options = OPTIMIZERS["sgd" if est.solver == "lbfgs" else est.solver]
     params = {
         "optimizer": cls,
         "lr": est.learning_rate_init,

@@ -3,9 +3,11 @@
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, _num_samples, check_array
 
-from ._base import BaseMLP, check_finite_outputs
+from ._base import BaseMLP, _stochastic_solver, check_finite_outputs
 from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
 from ._safe_math import weighted_mean_and_std
 
@@ -46,10 +48,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def __init__(
         self,
+        loss="squared_error",
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
         solver="adam",
+        alpha=0.0001,
         learning_rate_init=0.001,
         batch_size="auto",
         max_iter=200,
@@ -60,6 +64,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         validation_fraction=0.1,
         max_grad_norm=None,
         n_iter_no_change=10,
+        max_fun=15000,
         shuffle=True,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -68,17 +73,19 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         epsilon=1e-8,
         weight_decay=0.0,
         dropout=0.0,
-        init="xavier_uniform",
-        dtype="float32",
+        init="sklearn",
+        dtype="auto",
         device="auto",
         random_state=None,
         warm_start=False,
         verbose=0,
     ):
+        self.loss = loss
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             solver=solver,
+            alpha=alpha,
             learning_rate_init=learning_rate_init,
             batch_size=batch_size,
             max_iter=max_iter,
@@ -89,6 +96,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             validation_fraction=validation_fraction,
             max_grad_norm=max_grad_norm,
             n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
             shuffle=shuffle,
             momentum=momentum,
             nesterovs_momentum=nesterovs_momentum,
@@ -105,8 +113,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             verbose=verbose,
         )
 
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
     _y_numeric = True
 
+    @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``(X, y)``, continuing the current network.
@@ -125,9 +139,17 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _encode_targets(self, y, reset, classes=None, sample_weight=None):
+    def _encode_targets(self, y, reset, classes=None, sample_weight=None,
+                        incremental=False):
         y2d = y.reshape(len(y), -1).astype(np.float64)
-        if reset:
+        if self.loss == "poisson" and (y2d < 0).any():
+            raise ValueError("MLPRegressor with loss='poisson' needs y >= 0 (counts or "
+                             "rates); some targets are negative.")
+        if reset and self.loss == "poisson":
+            # the log link needs the counts themselves: no standardisation
+            self._y_1d = y.ndim == 1
+            self._y_mean, self._y_scale = np.zeros(y2d.shape[1]), np.ones(y2d.shape[1])
+        elif reset:
             # weighted moments, so that weights and repeated rows agree;
             # computed on rescaled values, so targets near float64's limits
             # or subnormal ones give finite moments
@@ -159,7 +181,24 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self._y_1d = bool(targets["y_1d"])
 
     def _output_activation(self):
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _loss_scale(self):
+        # the network fits standardised targets; its loss times the mean
+        # squared scale is scikit-learn's half squared error on y's own scale,
+        # so tol, loss_ and loss_curve_ mean what they mean there
+        if self.loss == "poisson":
+            return 1.0
+        with np.errstate(over="ignore", under="ignore"):
+            return float(np.mean(self._y_scale**2))
+
+    def _criterion_params(self):
+        if self.loss == "poisson" or len(self._y_scale) == 1:
+            return {}
+        # each output's share of the loss on the user's scale
+        relative = self._y_scale / self._y_scale.max()  # no overflow in the squares
+        squares = relative**2
+        return {"output_weights": (squares / squares.mean()).tolist()}
 
     def _target_tensor(self, y):
         return self._as_tensor(y)
@@ -237,4 +276,5 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         with np.errstate(over="ignore"):
             y = self._forward(X) * self._y_scale + self._y_mean
         check_finite_outputs(y)
+        y = y.astype(self._output_dtype, copy=False)
         return y.ravel() if self._y_1d else y

@@ -36,7 +36,7 @@ def _fitted(kind, device):
         return MLPClassifier((8,), max_iter=5, device=device).fit(X, Y), X
     if kind == "regressor":
         Xr, yr = make_regression(n_samples=100, n_features=4, n_targets=2, random_state=0)
-        return MLPRegressor((8,), dtype="float64", early_stopping=True, max_iter=5,
+        return MLPRegressor(hidden_layer_sizes=(8,), dtype="float64", early_stopping=True, max_iter=5,
                             device=device).fit(Xr, 1e5 * yr), Xr
     if kind == "perceptron":
         return Perceptron(max_iter=5, device=device).fit(X, y), X
@@ -87,7 +87,7 @@ def test_loaded_model_keeps_training(tmp_path, device):
     restored = load(tmp_path / "m").set_params(warm_start=True, max_iter=3)
     _, y = load_iris(return_X_y=True)
     restored.fit(X, y)
-    assert restored.n_iter_ == est.n_iter_ + 3
+    assert restored.n_iter_ == 3 and len(restored.loss_curve_) == est.n_iter_ + 3
 
 
 def test_save_rejects_other_estimators(tmp_path):

@@ -48,7 +48,7 @@ def test_early_stopping_returns_the_best_epoch_not_the_last(device):
 
 def test_early_stopping_regressor_scores_are_r2(device):
     X, y = make_regression(n_samples=300, n_features=5, noise=5.0, random_state=0)
-    reg = MLPRegressor((32,), learning_rate_init=0.01, early_stopping=True, max_iter=300,
+    reg = MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01, early_stopping=True, max_iter=300,
                        random_state=0, device=device).fit(X, y)
     assert reg.validation_scores_ is not None
     assert 0.9 < reg.best_validation_score_ <= 1.0
@@ -81,7 +81,8 @@ def test_partial_fit_classifier(device):
         warnings.simplefilter("error")  # one epoch per call: no ConvergenceWarning
         for _ in range(5):
             clf.partial_fit(X, y, classes=[0, 1])
-    assert clf.n_iter_ == 5 and clf.t_ == 5 * len(X)
+    # as in scikit-learn, n_iter_ counts the last call's epochs
+    assert clf.n_iter_ == 1 and clf.t_ == 5 * len(X) and len(clf.loss_curve_) == 5
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
     with pytest.raises(ValueError, match="differs from the classes"):
         clf.partial_fit(X, y, classes=[0, 1, 2])
@@ -100,10 +101,10 @@ def test_partial_fit_knows_classes_missing_from_the_first_batch(device):
 
 def test_partial_fit_regressor_and_fit_after_partial_fit(device):
     X, y = make_regression(n_samples=200, n_features=4, random_state=0)
-    reg = MLPRegressor((16,), learning_rate_init=0.01, random_state=0, device=device)
+    reg = MLPRegressor(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0, device=device)
     for _ in range(3):
         reg.partial_fit(X, y)
-    assert reg.n_iter_ == 3
+    assert reg.n_iter_ == 1 and len(reg.loss_curve_) == 3
     net = reg.net_
     _quiet(reg, X, y)  # fit without warm_start starts afresh
     assert reg.net_ is not net and reg.n_iter_ == len(reg.loss_curve_) > 3
@@ -211,10 +212,10 @@ def test_gradient_clipping_bounds_the_gradient_norm(device):
 
     handle = register_optimizer_step_post_hook(record)
     try:
-        clipped = _quiet(MLPRegressor((32,), max_grad_norm=0.5, max_iter=5, device=device),
+        clipped = _quiet(MLPRegressor(hidden_layer_sizes=(32,), max_grad_norm=0.5, max_iter=5, device=device),
                          X, y)
         clipped_norms, norms[:] = list(norms), []
-        _quiet(MLPRegressor((32,), max_iter=5, device=device), X, y)
+        _quiet(MLPRegressor(hidden_layer_sizes=(32,), max_iter=5, device=device), X, y)
     finally:
         handle.remove()
     assert max(clipped_norms) <= 0.5 * (1 + 1e-4)
@@ -227,7 +228,7 @@ def test_gradient_clipping_bounds_the_gradient_norm(device):
 def test_divergence_stops_with_a_warning_and_finite_predictions(early_stopping, device):
     X, y = make_regression(n_samples=200, n_features=10, random_state=0)
     X = X * 1e3
-    reg = MLPRegressor((64, 64), solver="sgd", learning_rate_init=10.0, max_iter=100,
+    reg = MLPRegressor(hidden_layer_sizes=(64, 64), solver="sgd", learning_rate_init=10.0, max_iter=100,
                        early_stopping=early_stopping, random_state=0, device=device)
     with pytest.warns(TrainingDivergedWarning, match="learning_rate_init.*max_grad_norm"):
         reg.fit(X, y)
@@ -242,7 +243,7 @@ def test_clipping_and_lower_rate_avoid_the_divergence(device):
     X = X * 1e3
     with warnings.catch_warnings():
         warnings.simplefilter("error", TrainingDivergedWarning)
-        _quiet(MLPRegressor((64, 64), solver="sgd", learning_rate_init=1e-3,
+        _quiet(MLPRegressor(hidden_layer_sizes=(64, 64), solver="sgd", learning_rate_init=1e-3,
                             max_grad_norm=1.0, max_iter=20, random_state=0,
                             device=device), X, y)
 
@@ -323,13 +324,13 @@ def test_mc_dropout_is_stochastic_reproducible_and_leaves_predict_alone(device):
 
 def test_regressor_predict_mc(device):
     X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
-    reg = _quiet(MLPRegressor((64,), dropout=0.2, learning_rate_init=0.01, max_iter=100,
+    reg = _quiet(MLPRegressor(hidden_layer_sizes=(64,), dropout=0.2, learning_rate_init=0.01, max_iter=100,
                               random_state=0, device=device), X, 1000 + 100 * y)
     mean, std = reg.predict_mc(X, n_samples=20)
     assert mean.shape == std.shape == (200,)
     assert (std > 0).all()
     assert np.corrcoef(mean, reg.predict(X))[0, 1] > 0.99
-    no_dropout = _quiet(MLPRegressor((8,), max_iter=5, device=device), X, y)
+    no_dropout = _quiet(MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, device=device), X, y)
     assert (no_dropout.predict_mc(X, n_samples=3)[1] == 0).all()
     with pytest.raises(ValueError, match="n_samples"):
         reg.predict_mc(X, n_samples=0)
