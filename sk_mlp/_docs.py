@@ -10,9 +10,21 @@ MLP_PARAMETERS = """\
         Activation after every hidden layer. ``'logistic'`` is an alias of
         ``'sigmoid'``.
 
-    solver : {'adam', 'adamw', 'sgd'}, default='adam'
+    solver : {'adam', 'adamw', 'sgd', 'lbfgs'}, default='adam'
         Optimiser. Under ``'adamw'`` the weight decay is decoupled from the
-        gradient (Loshchilov & Hutter).
+        gradient (Loshchilov & Hutter). ``'lbfgs'`` is scikit-learn's
+        full-batch quasi-Newton solver for small data sets (SciPy's L-BFGS-B
+        on the loss and gradient computed by torch, on the CPU or the GPU):
+        ``max_iter`` counts its iterations, ``max_fun`` its loss evaluations,
+        ``tol`` is its gradient tolerance; it has no ``partial_fit``,
+        ``early_stopping`` or dropout.
+
+    alpha : float, default=0.0001
+        scikit-learn's L2 penalty: ``0.5 * alpha * ||W||^2 / n`` (weights
+        only, ``n`` the batch's size or total sample weight) is added to the
+        mean loss of every (mini)batch, i.e. a weight decay of
+        ``alpha / batch_size`` per step under ``'sgd'``. ``weight_decay``
+        (PyTorch's per-step decay) adds to it when both are set.
 
     learning_rate_init : float, default=0.001
         Step size of the optimiser.
@@ -24,8 +36,10 @@ MLP_PARAMETERS = """\
         Maximum number of epochs (passes over the data).
 
     tol : float, default=1e-4
-        Training stops once the loss has not improved by at least ``tol``
-        for ``n_iter_no_change`` consecutive epochs.
+        Training stops once the loss (the validation score with
+        ``early_stopping``) has not improved by at least ``tol`` for more than
+        ``n_iter_no_change`` consecutive epochs; the loss is scikit-learn's,
+        on the targets' own scale. For ``'lbfgs'``, the gradient tolerance.
 
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
 default='constant'
@@ -52,8 +66,12 @@ default='constant'
     max_grad_norm : float or None, default=None
         Clip the gradient norm of every step to this value (off when None).
 
-    n_iter_no_change : int, default=10
-        Number of epochs without improvement tolerated before stopping.
+    n_iter_no_change : int or np.inf, default=10
+        Number of epochs without improvement tolerated before stopping;
+        ``np.inf`` never stops early.
+
+    max_fun : int, default=15000
+        Most loss evaluations of ``solver='lbfgs'``.
 
     shuffle : bool, default=True
         Shuffle the samples every epoch.
@@ -68,24 +86,34 @@ default='constant'
         Adam's moment decay rates and numerical-stability constant.
 
     weight_decay : float, default=0.0
-        L2 strength lambda on the weight matrices only, never on the biases:
-        lambda * w is added to each weight's gradient (a penalty of
-        lambda/2 * ||W||^2 in the loss), decoupled under ``solver='adamw'``.
+        PyTorch's weight decay lambda on the weight matrices only, never on
+        the biases: lambda * w is added to each weight's gradient at every
+        step (a penalty of lambda/2 * ||W||^2 in the loss), decoupled under
+        ``solver='adamw'``. Independent of the batch size, unlike ``alpha``.
 
     dropout : float or sequence of float, default=0.0
         Dropout rate in [0, 1) after every hidden activation, or one rate per
         hidden layer. Inverted dropout: active during training only, so
         predictions are deterministic.
 
-    init : {'xavier_uniform', 'xavier_normal', 'kaiming_uniform', \\
-'kaiming_normal', 'normal'}, default='xavier_uniform'
-        Initialisation of every weight matrix (Kaiming uses the gain of
-        ``activation``); ``'normal'`` is N(0, 0.01^2). Biases start at zero.
+    init : {'sklearn', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform', \\
+'kaiming_normal', 'normal'}, default='sklearn'
+        Initialisation. ``'sklearn'`` is scikit-learn's: weights and biases
+        uniform in +-sqrt(6 / (fan_in + fan_out)) (2 instead of 6 for the
+        logistic activation), drawn from NumPy's ``RandomState(random_state)``
+        in scikit-learn's order, so the same ``random_state`` starts from the
+        same network as ``sklearn.neural_network``. The others fill the
+        weight matrices from a torch generator (Kaiming uses the gain of
+        ``activation``; ``'normal'`` is N(0, 0.01^2)) and start biases at 0.
 
-    dtype : {'float32', 'float64'}, default='float32'
-        Precision of the network and of the data inside it. ``'float64'`` is
-        slower, but makes results reproducible to ~1e-12 whatever the
-        summation order (e.g. weighted versus repeated samples).
+    dtype : {'auto', 'float32', 'float64'}, default='auto'
+        Precision of the network and of the data inside it. ``'auto'`` is
+        float32 for the stochastic solvers and float64 for ``'lbfgs'``
+        (whose line search needs it). ``'float64'`` is slower, but makes
+        results reproducible to ~1e-12 whatever the summation order (e.g.
+        weighted versus repeated samples). Predictions, ``coefs_`` and
+        ``intercepts_`` come back in the precision of the training data, as
+        in scikit-learn.
 
     device : str, default='auto'
         ``'auto'`` (CUDA when available, else CPU), ``'cpu'``, ``'cuda'`` or
@@ -98,9 +126,10 @@ default='constant'
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit``.
 
-    verbose : int, default=0
-        Show one progress bar for the whole fit (epochs, losses, validation
-        score, time left) when positive; nothing is printed at 0.
+    verbose : int or bool, default=0
+        When positive, print scikit-learn's ``Iteration i, loss = ...`` line
+        after every epoch (standard output) and show one progress bar for the
+        whole fit (standard error); nothing is printed at 0.
 """
 
 MLP_ATTRIBUTES = """\
@@ -152,7 +181,9 @@ MLP_ATTRIBUTES = """\
         learning rate, duration); ``pandas.DataFrame(est.history_)`` shows it.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs (L-BFGS iterations) run by the last ``fit`` or
+        ``partial_fit`` call, as in scikit-learn; ``loss_curve_`` and ``t_``
+        run on over warm starts.
 
     t_ : int
         Number of training samples seen.

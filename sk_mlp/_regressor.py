@@ -15,13 +15,31 @@ from ._safe_math import weighted_mean_and_std
 class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = f"""Multilayer perceptron regressor on PyTorch, trained through skorch.
 
-    Targets are standardised internally (zero mean, unit variance per output),
-    so raw-scale targets such as prices in dollars train as well as scaled
-    ones; predictions come back on the original scale.
+    The output is the identity (``loss='squared_error'``) or the exponential
+    of the last layer (``loss='poisson'``, a log link for counts and rates).
+    With ``standardize_target=True`` the network fits standardised targets
+    (zero mean, unit variance per output), so raw-scale targets such as prices
+    in dollars train as well as scaled ones; predictions come back on the
+    original scale either way.
 
     Parameters
     ----------
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        Half the mean squared error with an identity output, or the half
+        Poisson deviance with an exponential output (targets must be >= 0).
+
 {MLP_PARAMETERS}
+    standardize_target : bool, default=False
+        Fit the network to standardised targets (squared error only). The
+        default leaves the targets as they are, as scikit-learn does: the
+        same script gives the same model. ``tol``, ``loss_`` and
+        ``loss_curve_`` refer to the loss on the targets' own scale either
+        way (the network's loss times the mean squared target scale), and
+        ``alpha`` acts on that loss, so setting this changes how training
+        moves, not what the parameters mean. Standardising pays off for
+        targets far from unit scale (prices in dollars): without it the
+        output layer has to grow to their scale, one small step at a time.
+
     Attributes
     ----------
 {MLP_ATTRIBUTES}
@@ -32,8 +50,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Notes
     -----
-    ``loss_`` and ``loss_curve_`` are mean squared errors of the
-    standardised targets, so they are comparable across data sets.
+    ``loss_`` and ``loss_curve_`` are scikit-learn's: half the mean squared
+    error on the targets' own scale plus ``alpha``'s penalty (the half
+    Poisson deviance for ``loss='poisson'``).
 
     Examples
     --------
@@ -41,7 +60,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     >>> from sk_mlp import MLPRegressor
     >>> X, y = load_diabetes(return_X_y=True)
     >>> reg = MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01,
-    ...                    max_iter=200, device="cpu", random_state=0).fit(X, y)
+    ...                    max_iter=200, standardize_target=True, device="cpu",
+    ...                    random_state=0).fit(X, y)
     >>> reg.score(X, y) > 0.5
     True
     """
@@ -79,8 +99,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         random_state=None,
         warm_start=False,
         verbose=0,
+        standardize_target=False,
     ):
         self.loss = loss
+        self.standardize_target = standardize_target
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -116,6 +138,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
+        "standardize_target": ["boolean"],
     }
 
     _y_numeric = True
@@ -145,8 +168,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if self.loss == "poisson" and (y2d < 0).any():
             raise ValueError("MLPRegressor with loss='poisson' needs y >= 0 (counts or "
                              "rates); some targets are negative.")
-        if reset and self.loss == "poisson":
-            # the log link needs the counts themselves: no standardisation
+        if reset and (self.loss == "poisson" or not self.standardize_target):
+            # the targets as they are (the log link needs the counts themselves)
             self._y_1d = y.ndim == 1
             self._y_mean, self._y_scale = np.zeros(y2d.shape[1]), np.ones(y2d.shape[1])
         elif reset:

@@ -430,7 +430,7 @@ def test_regressor_on_targets_near_the_float64_limits(scale, device):
     target = X[:, 0] - X[:, 0].mean()
     # n_iter_no_change=inf: tol applies on y's scale, so both must run all epochs
     kwargs = dict(hidden_layer_sizes=(8,), max_iter=20, n_iter_no_change=np.inf,
-                  device=device, random_state=0)
+                  standardize_target=True, device=device, random_state=0)
     ref = MLPRegressor(**kwargs).fit(X, target)
     est = MLPRegressor(**kwargs).fit(X, target * scale)
     np.testing.assert_allclose(est.predict(X), ref.predict(X) * scale, rtol=1e-4)

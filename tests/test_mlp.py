@@ -342,7 +342,8 @@ def test_regressor_raw_scale_targets_train_like_scaled_ones(device):
     # scikit-learn, applies to the loss on the targets' own scale, so with the
     # default tol dollar targets train for longer than unit-variance ones)
     kwargs = dict(hidden_layer_sizes=(32,), learning_rate_init=0.01, max_iter=200,
-                  tol=0.0, n_iter_no_change=np.inf, random_state=0, device=device)
+                  tol=0.0, n_iter_no_change=np.inf, standardize_target=True,
+                  random_state=0, device=device)
     scaled = MLPRegressor(**kwargs).fit(X, y / y.std())
     dollars = MLPRegressor(**kwargs).fit(X, 180_000 + 80_000 * y / y.std())
     assert dollars.score(X, 180_000 + 80_000 * y / y.std()) > 0.95
@@ -368,8 +369,8 @@ def test_regressor_no_hidden_layer_is_linear_regression(device):
 
     X, y = make_regression(n_samples=200, n_features=3, noise=0.5, random_state=0)
     reg = MLPRegressor(hidden_layer_sizes=(), learning_rate_init=0.01, max_iter=300,
-                       alpha=0.0, n_iter_no_change=np.inf, random_state=0,
-                       device=device).fit(X, y)
+                       alpha=0.0, n_iter_no_change=np.inf, standardize_target=True,
+                       random_state=0, device=device).fit(X, y)
     lin = LinearRegression().fit(X, y)
     np.testing.assert_allclose(reg.predict(X), lin.predict(X), rtol=1e-3, atol=0.05)
 

@@ -90,4 +90,8 @@ def test_sklearn_script_runs_unchanged_after_swapping_the_import():
         theirs = _sklearn_style_script(sklearn.neural_network)
     assert ours[1:3] == theirs[1:3]
     assert ours[4] == theirs[4]
-    assert ours[0] > 0.95 and ours[3] > 0.9
+    # the same initial network (init='sklearn') and loss: the same models, to
+    # float32 precision (the regressor's SGD on raw targets goes as badly as
+    # scikit-learn's: standardize_target=True is the remedy, not the default)
+    assert ours[0] > 0.95 and ours[0] == pytest.approx(theirs[0], abs=0.02)
+    assert ours[3] == pytest.approx(theirs[3], abs=1e-3)
