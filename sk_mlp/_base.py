@@ -435,6 +435,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                              KAIMING_NONLINEARITY[self.activation], init_gen)
             self.t_ = 0
         self.net_.l2_alpha = self.alpha
+        self.net_.l2_by_optimizer = self.solver in ("adam", "sgd")
+        self.net_.base_weight_decay = self.weight_decay
         self.net_.loss_scale = self._loss_scale()
         if self.solver == "lbfgs":
             train, _ = self._split(X, targets, weights, y, False, split_seed)

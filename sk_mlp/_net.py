@@ -47,6 +47,10 @@ class TrainingNet(NeuralNet):
     # History (the regressor's standardised targets -> the user's scale)
     loss_scale = 1.0
     weight_mean_ = 1.0
+    # unweighted batches of 'adam' and 'sgd' get alpha's gradient through the
+    # optimiser's coupled weight decay, added to ``base_weight_decay``
+    l2_by_optimizer = False
+    base_weight_decay = 0.0
 
     def get_default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
@@ -86,9 +90,19 @@ class TrainingNet(NeuralNet):
             # normalised to mean 1; ``weight_mean_`` is the mean they had)
             loss = (per_sample * weight).mean()
             batch_weight = weight.sum().clamp_min(1e-30) * self.weight_mean_
-        if training and self.l2_alpha:
+        if training and self.l2_alpha and (weight is not None or not self.l2_by_optimizer):
             return loss + self.l2_penalty() / batch_weight
         return loss
+
+    def train_step(self, batch, **fit_params):
+        if self.l2_by_optimizer and self.l2_alpha and not isinstance(batch[1], tuple):
+            # alpha's gradient alpha * W / n as the optimiser's coupled weight
+            # decay: the same step, computed inside its (fused) kernel
+            decay = self.base_weight_decay + self.l2_alpha / len(batch[0])
+            group = self.optimizer_.param_groups[-1]  # the weights (biases: group 0)
+            if group["weight_decay"] != decay:
+                group["weight_decay"] = decay
+        return super().train_step(batch, **fit_params)
 
     def l2_penalty(self):
         """``0.5 * alpha * ||W||^2`` over the weight matrices."""
@@ -129,6 +143,11 @@ class TrainingNet(NeuralNet):
             n_batches += 1
             self.notify("on_batch_end", batch=batch, training=training, **step)
         self.raw_train_loss_ = (total / max(n_seen, 1)).item()
+        if self.l2_by_optimizer and self.l2_alpha and training:
+            # the penalty the optimiser applied is part of scikit-learn's
+            # loss_: 0.5 alpha ||W||^2 / n per batch, averaged over the rows
+            # (with the epoch's final weights)
+            self.raw_train_loss_ += self.l2_penalty().item() * n_batches / max(n_seen, 1)
         self.history.record(prefix + "_loss", _scaled(self.raw_train_loss_, self.loss_scale))
         self.history.record(prefix + "_batch_count", n_batches)
 

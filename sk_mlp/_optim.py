@@ -55,7 +55,7 @@ def optimizer_params(est, device):
         "lr": est.learning_rate_init,
         "optimizer__weight_decay": est.weight_decay,  # explicit: AdamW's default is 0.01
     }
-    if est.weight_decay > 0:
+    if est.weight_decay > 0 or est.alpha > 0:
         # skorch matches parameter names with fnmatch: no decay on biases.
         # (Without decay one group is enough, and one group steps faster.)
         params["optimizer__param_groups"] = [("*bias", {"weight_decay": 0.0})]

@@ -34,9 +34,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         default leaves the targets as they are, as scikit-learn does: the
         same script gives the same model. ``tol``, ``loss_`` and
         ``loss_curve_`` refer to the loss on the targets' own scale either
-        way (the network's loss times the mean squared target scale), and
-        ``alpha`` acts on that loss, so setting this changes how training
-        moves, not what the parameters mean. Standardising pays off for
+        way (the network's loss times the mean squared target scale); with
+        it, ``alpha``'s penalty is weighed against the loss of the
+        standardised targets, so its strength no longer depends on y's
+        units. Standardising pays off for
         targets far from unit scale (prices in dollars): without it the
         output layer has to grow to their scale, one small step at a time.
 

@@ -198,7 +198,7 @@ def test_huge_weight_decay_shrinks_weights_but_not_class_prior_biases(device):
 @pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
 def test_weight_decay_reaches_weights_only(solver, device):
     X, y = _data(MLPClassifier)
-    clf = MLPClassifier((5,), solver=solver, weight_decay=0.3, max_iter=1,
+    clf = MLPClassifier((5,), solver=solver, weight_decay=0.3, alpha=0.0, max_iter=1,
                         device=device).fit(X, y)
     optimizer = clf.net_.optimizer_
     expected_cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
@@ -214,8 +214,21 @@ def test_weight_decay_reaches_weights_only(solver, device):
 @pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
 def test_no_weight_decay_means_none_at_all(solver, device):
     X, y = _data(MLPClassifier)
-    clf = MLPClassifier((5,), solver=solver, max_iter=1, device=device).fit(X, y)
+    clf = MLPClassifier((5,), solver=solver, alpha=0.0, max_iter=1,
+                        device=device).fit(X, y)
     assert all(g["weight_decay"] == 0.0 for g in clf.net_.optimizer_.param_groups)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_alpha_reaches_weights_only_as_a_decay_per_batch(solver, device):
+    X, y = _data(MLPClassifier)
+    clf = MLPClassifier((5,), solver=solver, weight_decay=0.3, alpha=2.0, batch_size=len(X),
+                        max_iter=1, device=device).fit(X, y)
+    names = dict((id(p), n) for n, p in clf.net_.module_.named_parameters())
+    for group in clf.net_.optimizer_.param_groups:
+        for p in group["params"]:
+            expected = 0.0 if names[id(p)].endswith("bias") else 0.3 + 2.0 / len(X)
+            assert group["weight_decay"] == pytest.approx(expected)
 
 
 def test_weight_decay_reduces_weight_norm(device):

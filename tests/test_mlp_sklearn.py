@@ -36,9 +36,14 @@ def test_alpha_is_a_weight_decay_of_alpha_over_the_batch_size_under_sgd(device):
                   device=device)
     with_alpha = _quiet(MLPClassifier(alpha=0.5, **kwargs), X, y)
     with_decay = _quiet(MLPClassifier(alpha=0.0, weight_decay=0.5 / 50, **kwargs), X, y)
-    for a, b in zip(with_alpha.coefs_ + with_alpha.intercepts_,
-                    with_decay.coefs_ + with_decay.intercepts_):
+    # unit sample weights take the other path (the penalty in the loss)
+    weighted = _quiet(MLPClassifier(alpha=0.5, **kwargs), X, y,
+                      sample_weight=np.ones(len(y)))
+    for a, b, c in zip(with_alpha.coefs_ + with_alpha.intercepts_,
+                       with_decay.coefs_ + with_decay.intercepts_,
+                       weighted.coefs_ + weighted.intercepts_):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(c, b, rtol=1e-9, atol=1e-12)
 
 
 def test_alpha_shrinks_the_weights_and_is_searchable(device):
