@@ -224,7 +224,7 @@ def load(path, device=None):
                 return _construct(cls, params, device, path)
             if _TENSORS not in infos:
                 raise _invalid(path, f"a fitted model needs {_TENSORS}")
-            state = _decoded_state(meta, path)
+            state = _decoded_mapping(meta, "state", "fitted state", path)
             n_params, n_tensors = _check_architecture(cls, state, path)
             tensor_bytes = _read_tensor_member(archive, infos[_TENSORS], n_params,
                                                n_tensors, path)
@@ -329,13 +329,7 @@ def _check_header(meta, path):
     cls = _REGISTRY.get(meta.get("estimator"))
     if cls is None:
         raise _invalid(path, f"unknown estimator {meta.get('estimator')!r}")
-    try:
-        params = decode(meta["params"])
-    except (KeyError, TypeError, ValueError, RecursionError) as exc:
-        raise _invalid(path, f"its parameters are not valid ({exc!r})") from exc
-    if not isinstance(params, dict):
-        raise _invalid(path, "its parameters are not a mapping")
-    return cls, params
+    return cls, _decoded_mapping(meta, "params", "parameters", path)
 
 
 def _construct(cls, params, device, path):
@@ -349,14 +343,15 @@ def _construct(cls, params, device, path):
     return estimator
 
 
-def _decoded_state(meta, path):
+def _decoded_mapping(meta, key, what, path):
+    """``decode(meta[key])``, which must be a dict; ``what`` names it in errors."""
     try:
-        state = decode(meta["state"])
+        value = decode(meta[key])
     except (KeyError, TypeError, ValueError, RecursionError) as exc:
-        raise _invalid(path, f"its fitted state is not valid ({exc!r})") from exc
-    if not isinstance(state, dict):
-        raise _invalid(path, "its fitted state is not a mapping")
-    return state
+        raise _invalid(path, f"decoding its {what} failed ({exc!r})") from exc
+    if not isinstance(value, dict):
+        raise _invalid(path, f"its {what}: not a mapping of names to values")
+    return value
 
 
 def _check_architecture(cls, state, path):
