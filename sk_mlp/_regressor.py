@@ -185,6 +185,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                 f"y has {y2d.shape[1]} outputs but the model was fitted with "
                 f"{len(self._y_mean)}; refit with warm_start=False."
             )
+        self._check_target_resolution(y2d)
         # y / scale - mean / scale rather than (y - mean) / scale: the
         # difference of two values near float64's maximum can overflow
         with np.errstate(over="ignore"):
@@ -195,6 +196,21 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                 "targets of the first fit; refit with warm_start=False or rescale y."
             )
         return targets, y2d.shape[1]
+
+    def _check_target_resolution(self, y2d):
+        """Refuse targets whose spread a float32 network cannot represent
+        (they would all round to the same value, and nothing be learned)."""
+        if self._network_dtype() != "float32" or self.loss == "poisson":
+            return
+        _, spread = weighted_mean_and_std((y2d - self._y_mean) / self._y_scale)
+        tiny = float(np.finfo(np.float32).tiny)
+        if np.any((spread > 0) & (spread < tiny)):
+            raise ValueError(
+                f"y varies by about {spread.max():.3g}, below the float32 range "
+                f"(smallest normal {tiny:.3g}) the network computes in: every target "
+                "would round to the same value. Set standardize_target=True, use "
+                "dtype='float64', or rescale y."
+            )
 
     def _export_targets(self):
         return {"y_mean": self._y_mean, "y_scale": self._y_scale, "y_1d": self._y_1d}
@@ -261,7 +277,17 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             sample_weight = _check_sample_weight(sample_weight, y_pred)
             largest = np.max(np.abs(sample_weight), initial=0.0)
             sample_weight = sample_weight / largest if largest > 0 else sample_weight
-        return float(r2_score(y / scale, y_pred / scale, sample_weight=sample_weight))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            r2 = float(r2_score(y / scale, y_pred / scale, sample_weight=sample_weight))
+        if not np.isfinite(r2):
+            raise ValueError(
+                "R^2 = 1 - SS_res / SS_tot is beyond float64's range here: the "
+                "predictions miss y by more than 1e150 times y's own spread (y is "
+                "nearly constant on this scale, or X lies far outside the training "
+                "data). Check the inputs' scale, or score with a metric that does "
+                "not divide by y's spread (e.g. mean_squared_error)."
+            )
+        return r2
 
     def predict_mc(self, X, n_samples=30):
         """Monte-Carlo dropout: predictions with dropout left on.

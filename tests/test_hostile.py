@@ -217,6 +217,9 @@ def _exercise_values(est, X, y, sample_weight=None):
        data=st.lists(any_floats, min_size=1, max_size=24),
        d=st.integers(1, 3))
 @example(kind="perceptron", data=[1.71965585e-207, -1.0], d=1)  # issue 9: margin underflow
+# R^2 of predictions ~1e154 against y = [0, 1] overflowed to -inf
+@example(kind="regressor-float64", data=[0.0, 0.0, 0.0, 0.0, 1.2078455999838181e+154, 0.0],
+         d=3)
 def test_arbitrary_float_values(kind, data, d, device):
     """Any float64 values (NaN, inf, subnormals, the float32 and float64
     limits) as features."""
@@ -231,6 +234,8 @@ def test_arbitrary_float_values(kind, data, d, device):
        dtype=st.sampled_from(["float32", "float64"]))
 # issue 9: (y - mean)**2 overflowed, so predictions came back as -inf
 @example(targets=[0.0, 1.8961503816218355e+154], dtype="float32")
+# targets varying by 2e-159 round to one float32 value; R^2 was -inf
+@example(targets=[0.0, 2.1634371239810749e-159], dtype="float32")
 def test_arbitrary_regression_targets(targets, dtype, device):
     """Any float64 targets: the internal standardisation, the predictions
     on the user's scale and R^2 stay finite or the call raises."""
