@@ -126,24 +126,25 @@ def _screened_candidate(X32, norms, y32, rows, w, b, margins, bounds, flags):
 
 
 class _Shrink:
-    """Powers of the per-sample L2 shrink factor (all 1 without penalty)."""
+    """Powers of the per-sample L2 shrink factor, for the block epochs on
+    NumPy arrays and on torch tensors alike (``powers`` is None without
+    penalty)."""
 
-    def __init__(self, penalty, cap):
-        self.factor = penalty.shrink
-        self.powers = None if self.factor == 1.0 else self.factor ** np.arange(cap + 1)
+    def __init__(self, penalty, cap, arange=np.arange):
+        self.powers = None if penalty.shrink == 1.0 else penalty.shrink ** arange(cap + 1)
         self.half_l2 = penalty.alpha * (1.0 - penalty.l1_ratio) * 0.5
 
     def margins(self, m):
-        """Scale the block's ``w . x`` by the shrink applied before each row."""
-        if self.powers is not None:
-            m *= self.powers[: len(m)]
+        """Scale the block's ``w . x`` (in place) by the shrink applied
+        before each row."""
+        m *= self.powers[: len(m)]
 
     def advance(self, w, n_rows):
-        """Apply the shrink of ``n_rows`` samples to ``w``; return the
-        penalty those samples add to the objective (their weights' L2 term)."""
-        if self.powers is None:
-            return 0.0
-        penalty = self.half_l2 * float(w @ w) * float(self.powers[:n_rows] @ self.powers[:n_rows])
+        """Apply the shrink of ``n_rows`` samples to ``w`` in place; return the
+        penalty those samples add to the objective (their weights' L2 term;
+        a tensor for torch, so a GPU is not synchronised)."""
+        p = self.powers[:n_rows]
+        penalty = self.half_l2 * (w @ w) * (p @ p)
         w *= self.powers[n_rows]
         return penalty
 
@@ -208,22 +209,11 @@ def _epoch_numpy(X, y, w, b, eta, decay, fit_intercept, order, mask, screen, pen
 def _epoch_torch(X, y, w, b, eta, decay, fit_intercept, order, mask, penalty):
     n = len(X)
     per_sample_eta = isinstance(eta, torch.Tensor)
-    powers = None
-    if penalty.shrink != 1.0:
-        powers = penalty.shrink ** torch.arange(min(n, _GPU_BLOCK_CAP) + 1,
-                                                dtype=X.dtype, device=X.device)
-    half_l2 = penalty.alpha * (1.0 - penalty.l1_ratio) * 0.5
+    shrink = _Shrink(penalty, min(n, _GPU_BLOCK_CAP),
+                     lambda k: torch.arange(k, dtype=X.dtype, device=X.device))
+    shrinking = shrink.powers is not None
     start, size, updates = 0, _FIRST_BLOCK, 0
     objective = torch.zeros((), dtype=X.dtype, device=X.device)
-
-    def advance(n_rows):
-        if powers is None:
-            return 0.0
-        p = powers[:n_rows]
-        value = half_l2 * (w @ w) * (p @ p)
-        w.mul_(powers[n_rows])
-        return value
-
     while start < n:
         stop = min(start + size, n)
         rows = slice(start, stop) if order is None else order[start:stop]
@@ -231,16 +221,19 @@ def _epoch_torch(X, y, w, b, eta, decay, fit_intercept, order, mask, penalty):
         if mask is not None:
             Xb = Xb * mask[rows]
         m = Xb @ w
-        if powers is not None:
-            m = m * powers[: len(m)]
+        if shrinking:
+            shrink.margins(m)
         m = (m + b) * yb
         flags = m <= 0
         j = int(torch.argmax(flags.to(torch.uint8)))  # one sync per block
         if not bool(flags[j]):
-            objective += advance(len(yb))
+            if shrinking:
+                objective += shrink.advance(w, len(yb))
             start, size = stop, _next_size(size, -1, _GPU_BLOCK_CAP)
             continue
-        objective += advance(j + 1) - m[j]
+        if shrinking:
+            objective += shrink.advance(w, j + 1)
+        objective -= m[j]
         _update(w, b, Xb[j], (eta[rows][j] if per_sample_eta else eta) * yb[j], decay,
                 fit_intercept)
         updates += 1
@@ -258,6 +251,7 @@ def _epoch_sparse(X, y, w, b, eta, decay, fit_intercept, order, penalty):
     indptr, indices, data = X.indptr, X.indices, X.data
     row_of = np.repeat(np.arange(n), np.diff(indptr))  # the row of each stored value
     shrink = _Shrink(penalty, min(n, _CPU_BLOCK_CAP))
+    shrinking = shrink.powers is not None
     per_sample_eta = isinstance(eta, np.ndarray)
     start, size, updates, objective = 0, _FIRST_BLOCK, 0, 0.0
     while start < n:
@@ -266,15 +260,19 @@ def _epoch_sparse(X, y, w, b, eta, decay, fit_intercept, order, penalty):
         # the block's w . x straight from the CSR arrays (no matrix objects)
         m = np.bincount(row_of[lo:hi] - start, weights=data[lo:hi] * w[indices[lo:hi]],
                         minlength=stop - start).astype(np.float64, copy=False)  # (int if empty)
-        shrink.margins(m)
+        if shrinking:
+            shrink.margins(m)
         m += b[0]
         m *= y[start:stop]
         j = int(np.argmax(m <= 0.0))
         if not m[j] <= 0.0:
-            objective += shrink.advance(w, stop - start)
+            if shrinking:
+                objective += shrink.advance(w, stop - start)
             start, size = stop, _next_size(size, -1, _CPU_BLOCK_CAP)
             continue
-        objective += shrink.advance(w, j + 1) - m[j]
+        if shrinking:
+            objective += shrink.advance(w, j + 1)
+        objective -= m[j]
         i = start + j
         step = (eta[i] if per_sample_eta else eta) * y[i]
         if decay:
