@@ -14,6 +14,8 @@ import scipy.optimize
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from ._net import print_iteration
+
 
 def fit_lbfgs(net, data, *, max_iter, max_fun, tol, chunk, verbose=False):
     """Minimise the net's full-batch training loss over ``data`` (a
@@ -59,7 +61,7 @@ def fit_lbfgs(net, data, *, max_iter, max_fun, tol, chunk, verbose=False):
             loss = float(np.float64(intermediate_result.fun) * net.loss_scale)
         net.history.record("train_loss", loss)
         if verbose:
-            print("Iteration %d, loss = %.8f" % (len(net.history), loss))
+            print_iteration(net.history[-1])
 
     theta0 = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
     module.train()

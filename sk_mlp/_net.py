@@ -246,21 +246,16 @@ class MistakeDrivenNet(TrainingNet):
 
     def _run_problem(self, c, data, eta, order, mask):
         rule = self.rule_
+        # (sparse data and L1 penalties train on the CPU: the estimator puts
+        # the module there, so these rows are NumPy-viewable in place)
         weight = self.module_.linears[0].weight.detach()
         bias = self.module_.linears[0].bias.detach()
-        on_host = weight.device.type != "cpu" and not isinstance(data.X, torch.Tensor)
-        w = weight[c].cpu().numpy().copy() if on_host else weight[c]
-        b = bias[c : c + 1].cpu().numpy().copy() if on_host else bias[c : c + 1]
-        result = mistake_driven_epoch(
-            data.X, data.y[:, c], w, b, eta=eta, decay=rule["decay"],
+        return mistake_driven_epoch(
+            data.X, data.y[:, c], weight[c], bias[c : c + 1], eta=eta, decay=rule["decay"],
             fit_intercept=rule["fit_intercept"], order=order, mask=mask,
             screen=rule["screen"], penalty=rule["penalty"],
             l1_state=self.l1_states_[c], track_objective=rule["track_objective"],
         )
-        if on_host:
-            weight[c].copy_(torch.from_numpy(w))
-            bias[c : c + 1].copy_(torch.from_numpy(b))
-        return result
 
     def _valid_score(self, c):
         X, y = self.rule_["valid"]
@@ -468,6 +463,14 @@ class L1Shrink(Callback):
                 w.copy_(torch.sign(w) * torch.clamp(w.abs() - threshold, min=0.0))
 
 
+def print_iteration(row):
+    """scikit-learn's verbose line for one History row (only ever called
+    under ``verbose``)."""
+    print("Iteration %d, loss = %.8f" % (row["epoch"], row["train_loss"]))
+    if "valid_score" in row:
+        print("Validation score: %f" % row["valid_score"])
+
+
 class IterationPrinter(Callback):
     """scikit-learn's verbose output: ``Iteration i, loss = ...`` after every
     epoch (and the reason training stopped), on standard output; inert when
@@ -478,10 +481,7 @@ class IterationPrinter(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         if self.enabled:
-            row = net.history[-1]
-            print("Iteration %d, loss = %.8f" % (len(net.history), row["train_loss"]))
-            if "valid_score" in row:
-                print("Validation score: %f" % row["valid_score"])
+            print_iteration(net.history[-1])
 
 
 class ProgressBar(Callback):
