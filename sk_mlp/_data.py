@@ -15,15 +15,10 @@ def to_tensor(array, device, dtype=np.float32):
     At most one copy is made; read-only arrays (memory maps) are copied
     because torch cannot wrap them.
     """
-    array = np.asarray(array)
-    if array.dtype == dtype and array.flags.c_contiguous and array.flags.writeable:
-        return torch.as_tensor(array, device=device)  # no copy
-    # The copy goes into memory torch allocated (64-byte aligned): BLAS
-    # kernels can round differently on differently aligned buffers, and the
-    # same data must give the same bits in fit and in partial_fit.
-    out = torch.empty(array.shape, dtype=torch.from_numpy(np.empty(0, dtype)).dtype)
-    np.copyto(out.numpy(), array, casting="unsafe")
-    return out.to(device) if torch.device(device).type != "cpu" else out
+    array = np.ascontiguousarray(array, dtype=dtype)
+    if not array.flags.writeable:
+        array = array.copy()
+    return torch.as_tensor(array, device=device)
 
 
 class TensorData:
