@@ -440,12 +440,9 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         self.net_.loss_scale = self._loss_scale()
         if self.solver == "lbfgs":
             train, _ = self._split(X, targets, weights, y, False, split_seed)
-            try:
-                epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
-                                       max_fun=self.max_fun, tol=self.tol,
-                                       chunk=self._chunk_rows(X), verbose=bool(self.verbose))
-            finally:
-                self._release_generators()
+            epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
+                                   max_fun=self.max_fun, tol=self.tol,
+                                   chunk=self._chunk_rows(X), verbose=bool(self.verbose))
             self.t_ += epochs_run * len(train)
         else:
             early_stopping = self.early_stopping and not incremental

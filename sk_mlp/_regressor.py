@@ -200,9 +200,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _check_target_resolution(self, y2d):
         """Refuse targets whose spread a float32 network cannot represent
         (they would all round to the same value, and nothing be learned)."""
-        if self._network_dtype() != "float32" or self.loss == "poisson":
+        if (self._network_dtype() != "float32" or self.loss == "poisson"
+                or self.standardize_target):  # standardised targets spread by 1
             return
-        _, spread = weighted_mean_and_std((y2d - self._y_mean) / self._y_scale)
+        _, spread = weighted_mean_and_std(y2d)
         tiny = float(np.finfo(np.float32).tiny)
         if np.any((spread > 0) & (spread < tiny)):
             raise ValueError(
