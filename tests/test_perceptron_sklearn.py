@@ -220,7 +220,8 @@ def test_grid_search_over_scikit_learn_parameters():
         Perceptron(tol=1e-3, device="cpu"),
         {"penalty": [None, "l2", "elasticnet"], "alpha": [1e-4, 1e-2]}, cv=3,
     ).fit(X, y)
-    assert set(search.best_params_) == {"penalty", "alpha"}
+    # every candidate fits and scores (a failed fit would score NaN)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.best_score_ > 0.6
 
 
