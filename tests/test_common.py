@@ -8,6 +8,7 @@ repetitions of the sample do (the repeats may not all be mistakes).
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_mlp import MLPClassifier, MLPRegressor, Perceptron
+from sk_mlp.preprocessing import TabularPreprocessor
 
 from .conftest import DEVICE
 
@@ -29,6 +30,7 @@ ESTIMATORS = [
     Perceptron(max_iter=50, shuffle=True, device=DEVICE, random_state=0),
     Perceptron(activation="sigmoid", eta0=0.01, max_iter=50, device=DEVICE,
                random_state=0),
+    TabularPreprocessor(),
 ]
 
 
