@@ -2,6 +2,7 @@
 built on skorch and PyTorch (CPU or GPU)."""
 
 from ._classifier import MLPClassifier
+from ._compare import METRICS, MODELS, compare, detect_task, fit_best, summarize
 from ._base import TrainingDivergedWarning
 from ._perceptron import Perceptron
 from ._persistence import load, save
@@ -14,6 +15,12 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "Perceptron",
+    "METRICS",
+    "MODELS",
+    "compare",
+    "detect_task",
+    "fit_best",
+    "summarize",
     "TrainingDivergedWarning",
     "load",
     "save",

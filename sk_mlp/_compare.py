@@ -1,0 +1,685 @@
+"""Cross-validated comparison of sk_mlp's networks with SVM and linear baselines.
+
+A layer above the estimators (no estimator imports it): ``compare`` scores
+every model on the same outer folds, each inside one ``Pipeline`` behind its
+own ``TabularPreprocessor``, with an optional hyperparameter search nested
+in each outer fold. ``summarize`` condenses the per-fold results;
+``fit_best`` refits the winner on all rows. The ``sk-mlp compare`` command
+(``sk_mlp._cli``) is a thin layer over these three.
+"""
+
+import json
+import math
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy.stats import loguniform, uniform
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import (GridSearchCV, KFold, RandomizedSearchCV,
+                                     StratifiedKFold)
+from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
+from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
+
+from ._classifier import MLPClassifier
+from ._device import resolve_device
+from ._perceptron import Perceptron
+from ._regressor import MLPRegressor
+from .preprocessing import TabularPreprocessor
+
+__all__ = ["compare", "summarize", "fit_best", "detect_task", "MODELS", "METRICS"]
+
+
+class CompareError(ValueError):
+    """Input that ``compare`` cannot work with; the message says what to change."""
+
+
+# ------------------------------------------------------------------ metrics
+@dataclass(frozen=True)
+class _Metric:
+    scorer: str              # scikit-learn scorer name
+    greater_is_better: bool
+    task: str
+
+
+# name -> how it is scored. Scores are reported in the metric's own units
+# (RMSE as a positive number), with the direction recorded alongside.
+METRICS = {
+    "accuracy": _Metric("accuracy", True, "classification"),
+    "balanced_accuracy": _Metric("balanced_accuracy", True, "classification"),
+    "roc_auc": _Metric("roc_auc", True, "classification"),
+    "rmse": _Metric("neg_root_mean_squared_error", False, "regression"),
+    "mae": _Metric("neg_mean_absolute_error", False, "regression"),
+    "r2": _Metric("r2", True, "regression"),
+}
+_DEFAULT_METRIC = {"classification": "accuracy", "regression": "rmse"}
+
+
+# ------------------------------------------------------------------- models
+@dataclass(frozen=True)
+class _Model:
+    """One entry of the model registry."""
+    description: str
+    classifier: object = None      # builds the classification estimator
+    regressor: object = None       # builds the regression estimator
+    grid: dict = field(default_factory=dict)
+    distributions: dict = field(default_factory=dict)
+    # Kernel SVMs cost about n^1.8 (measured: 30k rows 20 s, 100k rows > 300 s
+    # per fit): those are the fits the time budget can subsample or skip.
+    superlinear: bool = False
+    ours: bool = False
+
+    def build(self, task, device, seed):
+        factory = self.classifier if task == "classification" else self.regressor
+        if factory is None:
+            raise CompareError(
+                f"{self.description} does not do {task}; leave it out of --models."
+            )
+        return factory(device, seed)
+
+
+_HIDDEN_CHOICES = [(64,), (128,), (256,), (128, 128), (256, 256), (256, 256, 256)]
+_MLP_GRID = {
+    "hidden_layer_sizes": [(100,), (256, 256)],
+    "activation": ["relu", "tanh"],
+    "init": ["sklearn", "kaiming_uniform"],
+    "weight_decay": [0.0, 1e-3],
+    "dropout": [0.0, 0.2],
+    "learning_rate_init": [1e-3, 1e-2],
+}
+_MLP_DISTRIBUTIONS = {
+    "hidden_layer_sizes": _HIDDEN_CHOICES,
+    "activation": ["relu", "tanh", "sigmoid", "gelu", "silu"],
+    "init": ["sklearn", "xavier_uniform", "kaiming_uniform", "kaiming_normal"],
+    "weight_decay": loguniform(1e-6, 1e-1),
+    "dropout": uniform(0.0, 0.5),
+    "learning_rate_init": loguniform(1e-4, 3e-2),
+}
+_SKLEARN_MLP_GRID = {
+    "hidden_layer_sizes": [(100,), (256, 256)],
+    "activation": ["relu", "tanh"],
+    "alpha": [1e-4, 1e-2],
+    "learning_rate_init": [1e-3, 1e-2],
+}
+_SKLEARN_MLP_DISTRIBUTIONS = {
+    "hidden_layer_sizes": _HIDDEN_CHOICES,
+    "activation": ["relu", "tanh", "logistic"],
+    "alpha": loguniform(1e-6, 1e-1),
+    "learning_rate_init": loguniform(1e-4, 3e-2),
+}
+_SVM_GRID = {"C": [0.1, 1.0, 10.0, 100.0], "gamma": ["scale", 1e-3, 1e-2, 1e-1]}
+_SVM_DISTRIBUTIONS = {"C": loguniform(1e-2, 1e3), "gamma": loguniform(1e-4, 1.0)}
+_C_GRID = {"C": [0.01, 0.1, 1.0, 10.0]}
+_C_DISTRIBUTIONS = {"C": loguniform(1e-3, 1e2)}
+
+# Registry: name -> model. Keys are the --models names.
+MODELS = {
+    "mlp": _Model(
+        "sk_mlp MLPClassifier / MLPRegressor",
+        classifier=lambda device, seed: MLPClassifier(device=device, random_state=seed),
+        regressor=lambda device, seed: MLPRegressor(device=device, random_state=seed),
+        grid=_MLP_GRID, distributions=_MLP_DISTRIBUTIONS, ours=True,
+    ),
+    "perceptron": _Model(
+        "sk_mlp Perceptron",
+        classifier=lambda device, seed: Perceptron(device=device, random_state=seed),
+        grid={"penalty": [None, "l2"], "alpha": [1e-4, 1e-2]},
+        distributions={"penalty": [None, "l2", "l1"], "alpha": loguniform(1e-6, 1e-1)},
+        ours=True,
+    ),
+    "svm": _Model(
+        "SVC / SVR (RBF kernel)",
+        classifier=lambda device, seed: SVC(random_state=seed),
+        regressor=lambda device, seed: SVR(),
+        grid=_SVM_GRID, distributions=_SVM_DISTRIBUTIONS, superlinear=True,
+    ),
+    "linear-svm": _Model(
+        "LinearSVC / LinearSVR",
+        classifier=lambda device, seed: LinearSVC(random_state=seed),
+        regressor=lambda device, seed: LinearSVR(random_state=seed),
+        grid=_C_GRID, distributions=_C_DISTRIBUTIONS,
+    ),
+    "sklearn-mlp": _Model(
+        "scikit-learn MLPClassifier / MLPRegressor",
+        classifier=lambda device, seed: SklearnMLPClassifier(random_state=seed),
+        regressor=lambda device, seed: SklearnMLPRegressor(random_state=seed),
+        grid=_SKLEARN_MLP_GRID, distributions=_SKLEARN_MLP_DISTRIBUTIONS,
+    ),
+    "linear": _Model(
+        "LogisticRegression / Ridge",
+        classifier=lambda device, seed: LogisticRegression(max_iter=1000),
+        regressor=lambda device, seed: Ridge(),
+        grid={"C": [0.01, 0.1, 1.0, 10.0]} , distributions=_C_DISTRIBUTIONS,
+    ),
+}
+# Ridge is searched over alpha rather than C.
+_REGRESSION_SPACE = {"linear": ({"alpha": [0.1, 1.0, 10.0, 100.0]},
+                                {"alpha": loguniform(1e-3, 1e3)})}
+_SEARCHES = ("none", "grid", "random")
+_INNER_FOLDS = 3
+
+
+# ------------------------------------------------------------- task and data
+def detect_task(y):
+    """Say whether ``y`` is a classification or a regression target, and why.
+
+    Text, categorical and boolean targets are classes; numbers are a
+    regression target unless they are integers with at most 20 distinct
+    values (digit labels, counts of a few levels).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+
+    Returns
+    -------
+    task : {"classification", "regression"}
+    reason : str
+
+    Examples
+    --------
+    >>> from sk_mlp import detect_task
+    >>> detect_task(["cat", "dog", "cat"])
+    ('classification', 'the target holds 2 classes (text)')
+    >>> detect_task([1.5, 2.25, 3.0, 4.5])
+    ('regression', 'the target is numeric with 4 distinct values')
+    """
+    series = pd.Series(np.asarray(y) if not isinstance(y, pd.Series) else y)
+    series = series.dropna()
+    n_distinct = series.nunique()
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return "classification", f"the target holds {n_distinct} classes (text)"
+    values = series.to_numpy(dtype=float)
+    if np.all(values == np.round(values)) and n_distinct <= 20:
+        return ("classification",
+                f"the target holds {n_distinct} distinct integers (at most 20)")
+    return "regression", f"the target is numeric with {n_distinct} distinct values"
+
+
+def _check_target(y, task, cv, log_target):
+    """Raise CompareError for a target the comparison cannot use."""
+    if len(y) == 0:
+        raise CompareError("The table is empty: there are no rows to compare on.")
+    if task == "classification":
+        if log_target:
+            raise CompareError("--log-target is for regression targets; this one is "
+                               "a classification target.")
+        counts = pd.Series(y).value_counts()
+        if len(counts) < 2:
+            raise CompareError(
+                f"The target has one class only ({counts.index[0]!r}): there is "
+                "nothing to classify."
+            )
+        if cv > counts.min():
+            raise CompareError(
+                f"cv={cv} is larger than the smallest class ({counts.index[-1]!r} "
+                f"has {counts.min()} rows): use cv={max(2, counts.min())} or fewer, "
+                "or drop that class."
+            )
+        return np.asarray(y)
+    try:
+        values = pd.to_numeric(pd.Series(y), errors="raise").to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        example = next(v for v in y if pd.isna(pd.to_numeric(v, errors="coerce")))
+        raise CompareError(
+            f"A regression target must be numeric; it holds {example!r}. Use "
+            "--task classification for a label column."
+        ) from None
+    if not np.all(np.isfinite(values)):
+        raise CompareError("The regression target holds infinite values; drop or "
+                           "fix those rows.")
+    if log_target:
+        if np.any(values <= 0):
+            raise CompareError(
+                f"--log-target needs a positive target; its minimum is "
+                f"{values.min():g}."
+            )
+        values = np.log(values)
+    if np.ptp(values) == 0:
+        raise CompareError(f"The target is constant ({values[0]:g}): there is "
+                           "nothing to predict.")
+    if cv > len(values):
+        raise CompareError(f"cv={cv} is more folds than the {len(values)} rows.")
+    return values
+
+
+# -------------------------------------------------------------- the folds
+def _take(X, rows):
+    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+
+
+def _prefix(estimator):
+    """Parameter prefix of the model inside the pipeline."""
+    return ("model__regressor__" if isinstance(estimator, TransformedTargetRegressor)
+            else "model__")
+
+
+def _pipeline(model, task, device, seed):
+    estimator = model.build(task, device, seed) if isinstance(model, _Model) \
+        else clone(model)
+    if task == "regression" and isinstance(model, _Model) and not model.ours:
+        # Baselines get standardised targets, as their authors advise.
+        estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())
+    return Pipeline([("preprocess", TabularPreprocessor()), ("model", estimator)])
+
+
+def _space(name, model, task, search):
+    if search == "none" or not isinstance(model, _Model):
+        return {}
+    grid, distributions = (_REGRESSION_SPACE[name] if task == "regression"
+                           and name in _REGRESSION_SPACE
+                           else (model.grid, model.distributions))
+    return grid if search == "grid" else distributions
+
+
+def _n_candidates(space, search, n_iter):
+    if not space:
+        return 0
+    if search == "grid":
+        return math.prod(len(values) for values in space.values())
+    return n_iter
+
+
+def _inner_cv(task, seed):
+    splitter = StratifiedKFold if task == "classification" else KFold
+    return splitter(_INNER_FOLDS, shuffle=True, random_state=seed)
+
+
+def _search(pipeline, space, search, n_iter, task, scorer, seed):
+    prefix = _prefix(pipeline.named_steps["model"])
+    space = {prefix + key: value for key, value in space.items()}
+    common = dict(cv=_inner_cv(task, seed), scoring=scorer, n_jobs=1,
+                  error_score="raise")
+    if search == "grid":
+        return GridSearchCV(pipeline, space, **common)
+    return RandomizedSearchCV(pipeline, space, n_iter=n_iter, random_state=seed,
+                              **common)
+
+
+def _plain(value):
+    """JSON-able form of a hyperparameter value."""
+    if isinstance(value, (np.floating, float)):
+        return float(f"{float(value):.4g}")
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _fit_fold(name, pipeline, space, search, n_iter, task, scorer_name, sign,
+              X, y, train, test, fold, rows_allowed, seed):
+    """Fit one model on one outer fold and score it; never raises."""
+    row = dict(model=name, fold=fold, score=np.nan, fit_time=np.nan,
+               predict_time=np.nan, n_train=len(train), n_test=len(test),
+               best_params="{}", note="")
+    if rows_allowed is not None and rows_allowed < len(train):
+        train = np.sort(np.random.default_rng([seed, fold]).choice(
+            train, rows_allowed, replace=False))
+        row["n_train"] = len(train)
+        row["note"] = (f"time budget: fitted on {len(train)} random rows of each "
+                       "training fold")
+    scorer = get_scorer(scorer_name)
+    estimator = _search(pipeline, space, search, n_iter, task, scorer_name, seed) \
+        if space else clone(pipeline)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            start = time.perf_counter()
+            estimator.fit(_take(X, train), y[train])
+            row["fit_time"] = time.perf_counter() - start
+            start = time.perf_counter()
+            row["score"] = sign * scorer(estimator, _take(X, test), y[test])
+            row["predict_time"] = time.perf_counter() - start
+    except Exception as exc:  # reported in the table, the other models go on
+        row["note"] = f"failed: {type(exc).__name__}: {exc}".splitlines()[0][:300]
+        return row
+    if space:
+        prefix = _prefix(estimator.best_estimator_.named_steps["model"])
+        row["best_params"] = json.dumps(
+            {key[len(prefix):]: _plain(value)
+             for key, value in sorted(estimator.best_params_.items())})
+    return row
+
+
+def _probe_rows(name, pipeline, space, search, n_iter, task, X, y, folds,
+                time_budget, seed, messages):
+    """Rows per training fold that keep a superlinear model within the budget.
+
+    Times one default fit on ``probe`` rows and extrapolates with cost
+    ~ n^2 (a little above the n^1.8 measured for kernel SVMs, to stay
+    inside the budget). Returns None (all rows), an int, or 0 (skip).
+    """
+    n_train = max(len(train) for train, _ in folds)
+    probe = min(n_train, 1000)
+    if n_train <= probe:
+        return None
+    train = folds[0][0]
+    rows = np.random.default_rng(seed).choice(train, probe, replace=False)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clone(pipeline).fit(_take(X, rows), y[rows])
+    seconds = time.perf_counter() - start
+    candidates = _n_candidates(space, search, n_iter)
+    # Fits per outer fold, in units of one fit on all its training rows.
+    per_fold = 1 + candidates * _INNER_FOLDS * ((_INNER_FOLDS - 1) / _INNER_FOLDS) ** 2
+    projected = seconds * (n_train / probe) ** 2 * per_fold * len(folds)
+    if projected <= time_budget:
+        return None
+    allowed = int(probe * math.sqrt(time_budget / (seconds * per_fold * len(folds))))
+    if allowed < 500:
+        messages.append(
+            f"{name}: skipped; a fit on all {n_train} training rows is projected to "
+            f"take {projected:.0f} s in total, beyond --time-budget {time_budget:g} "
+            "s, and fewer than 500 rows would fit in it.")
+        return 0
+    messages.append(
+        f"{name}: projected {projected:.0f} s on all {n_train} training rows, beyond "
+        f"--time-budget {time_budget:g} s: fitted on {allowed} random rows of each "
+        "training fold instead.")
+    return allowed
+
+
+# ---------------------------------------------------------------- compare
+def _resolve_models(models, task):
+    if models is None:
+        return {name: model for name, model in MODELS.items()
+                if (model.classifier if task == "classification" else model.regressor)}
+    if isinstance(models, str):
+        models = [part.strip() for part in models.split(",") if part.strip()]
+    if isinstance(models, dict):
+        resolved = {}
+        for name, model in models.items():
+            resolved[name] = MODELS[model] if isinstance(model, str) else model
+            if not isinstance(model, str):
+                fits_task = is_classifier(model) if task == "classification" \
+                    else is_regressor(model)
+                if not fits_task:
+                    raise CompareError(f"Model {name!r} is not a {task} estimator.")
+        return resolved
+    unknown = [name for name in models if name not in MODELS]
+    if unknown:
+        raise CompareError(
+            f"Unknown model(s) {', '.join(map(repr, unknown))}: choose from "
+            f"{', '.join(MODELS)}.")
+    if not models:
+        raise CompareError("No models to compare.")
+    for name in models:
+        MODELS[name].build(task, "cpu", 0)   # raises for a task it cannot do
+    return {name: MODELS[name] for name in models}
+
+
+def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
+            n_iter=10, log_target=False, time_budget=None, device="auto",
+            n_jobs=None, random_state=0, progress=False):
+    """Cross-validate neural networks against SVM and linear baselines.
+
+    Every model is scored on the same outer folds (stratified for a
+    classification target), inside one ``Pipeline`` behind its own
+    :class:`~sk_mlp.preprocessing.TabularPreprocessor`, so each fold fits its
+    own imputation, scaling and categories. With ``search="grid"`` or
+    ``"random"``, hyperparameters are tuned by a 3-fold search nested inside
+    each outer fold, so no reported score is tuned on its own test rows.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+        Features; mixed numeric and categorical columns are fine.
+    y : array-like of shape (n_samples,)
+        Target.
+    models : list of str, comma-separated str, dict or None, default=None
+        Names from ``sk_mlp.MODELS`` (``mlp``, ``perceptron``, ``svm``,
+        ``linear-svm``, ``sklearn-mlp``, ``linear``), or a dict mapping
+        display names to registry names or to estimators of your own (these
+        get the preprocessing but no search). None means every registered
+        model that handles the task.
+    task : {"auto", "classification", "regression"}, default="auto"
+        ``"auto"`` decides with :func:`detect_task`.
+    metric : str, default=None
+        A key of ``sk_mlp.METRICS``; None means accuracy for classification
+        and RMSE for regression.
+    cv : int, default=5
+        Number of outer folds.
+    search : {"none", "grid", "random"}, default="none"
+        Nested hyperparameter search inside each outer fold: over
+        ``hidden_layer_sizes``, ``activation``, ``init``, ``weight_decay``,
+        ``dropout`` and ``learning_rate_init`` for sk_mlp's MLPs, ``C`` and
+        ``gamma`` for SVMs (the grid has 64 MLP candidates; mind the cost).
+    n_iter : int, default=10
+        Candidates per random search.
+    log_target : bool, default=False
+        Fit and score on ``log(y)`` (regression only; RMSE then is the
+        log-RMSE of the Kaggle house prices).
+    time_budget : float, default=None
+        Seconds allowed for each kernel-SVM model over all folds. Kernel SVMs
+        cost about n^1.8; when a timed probe fit projects more than this,
+        they are fitted on a stated random subsample of each training fold,
+        or skipped when under 500 rows would fit. Other models grow
+        linearly with the rows and are never cut. None: no limit.
+    device : str, default="auto"
+        ``device`` of sk_mlp's estimators.
+    n_jobs : int, default=None
+        Fits run in parallel through joblib (under
+        ``joblib.parallel_backend("dask")`` they go to a Dask cluster).
+    random_state : int, default=0
+        Seeds the folds, the searches and every model.
+    progress : bool, default=False
+        Show a progress bar (tqdm) on stderr.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per model and fold: ``model``, ``fold``, ``score``,
+        ``fit_time``, ``predict_time`` (seconds), ``n_train``, ``n_test``,
+        ``best_params`` (JSON) and ``note``. ``results.attrs`` holds
+        ``task``, ``metric``, ``greater_is_better``, ``messages`` (what was
+        detected, dropped, subsampled or skipped), ``interrupted`` (True when
+        Ctrl-C stopped the run: the rows are the fits that finished) and
+        ``config``. :func:`summarize` condenses it per model.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import compare, summarize
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> results = compare(X, y, models=["linear", "svm"], cv=3)
+    >>> results[["model", "fold", "score"]].round(3)
+      model  fold  score
+    0  linear     0  0.980
+    1  linear     1  0.940
+    2  linear     2  0.960
+    3     svm     0  0.980
+    4     svm     1  0.920
+    5     svm     2  0.960
+    >>> summarize(results)[["score_mean", "score_std"]].round(3)
+            score_mean  score_std
+    model
+    linear       0.960      0.016
+    svm          0.953      0.025
+    """
+    if task not in ("auto", "classification", "regression"):
+        raise CompareError(f"task={task!r}: use 'auto', 'classification' or "
+                           "'regression'.")
+    if search not in _SEARCHES:
+        raise CompareError(f"search={search!r}: use one of {', '.join(_SEARCHES)}.")
+    if not isinstance(cv, (int, np.integer)) or cv < 2:
+        raise CompareError(f"cv={cv!r}: use an integer of at least 2 folds.")
+    if not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
+        raise CompareError(f"n_iter={n_iter!r}: use a positive integer.")
+    if time_budget is not None and not time_budget > 0:
+        raise CompareError(f"time_budget={time_budget!r}: use a positive number of "
+                           "seconds, or None for no limit.")
+    if not isinstance(X, pd.DataFrame):
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise CompareError(f"X must be a 2-D table; got shape {X.shape}.")
+    if len(X) != len(y):
+        raise CompareError(f"X has {len(X)} rows but y has {len(y)}.")
+    try:
+        resolve_device(device)
+    except ValueError as exc:
+        raise CompareError(str(exc)) from None
+    messages = []
+    if task == "auto":
+        if len(y) == 0:
+            raise CompareError("The table is empty: there are no rows to compare on.")
+        task, reason = detect_task(y)
+        messages.append(f"task: {task} ({reason}).")
+    metric = metric or _DEFAULT_METRIC[task]
+    if metric not in METRICS or METRICS[metric].task != task:
+        choices = [name for name, m in METRICS.items() if m.task == task]
+        raise CompareError(f"metric={metric!r} does not score {task}: use one of "
+                           f"{', '.join(choices)}.")
+    y = _check_target(y, task, cv, log_target)
+    resolved = _resolve_models(models, task)
+    dropped = column_report(X)
+    if dropped:
+        messages.append(dropped)
+    splitter = StratifiedKFold if task == "classification" else KFold
+    folds = list(splitter(cv, shuffle=True, random_state=random_state).split(X, y))
+    spec = METRICS[metric]
+    sign = 1.0 if spec.greater_is_better else -1.0
+
+    jobs = []
+    for name, model in resolved.items():
+        pipeline = _pipeline(model, task, device, random_state)
+        space = _space(name, model, task, search)
+        rows_allowed = None
+        if time_budget is not None and isinstance(model, _Model) and model.superlinear:
+            rows_allowed = _probe_rows(name, pipeline, space, search, n_iter, task, X,
+                                       y, folds, time_budget, random_state, messages)
+            if rows_allowed == 0:
+                continue
+        for fold, (train, test) in enumerate(folds):
+            jobs.append(delayed(_fit_fold)(
+                name, pipeline, space, search, n_iter, task, spec.scorer, sign, X, y,
+                train, test, fold, rows_allowed, random_state))
+
+    rows, interrupted = [], False
+    bar = _progress_bar(len(jobs), progress)
+    try:
+        for row in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+            rows.append(row)
+            bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+        messages.append(f"interrupted: {len(rows)} of {len(jobs)} fits finished.")
+    finally:
+        bar.close()
+    columns = ["model", "fold", "score", "fit_time", "predict_time", "n_train",
+               "n_test", "best_params", "note"]
+    order = {name: i for i, name in enumerate(resolved)}
+    results = pd.DataFrame(rows, columns=columns)
+    results = results.sort_values(["model", "fold"], key=lambda s: s.map(order)
+                                  if s.name == "model" else s).reset_index(drop=True)
+    results.attrs.update(
+        task=task, metric=metric, greater_is_better=spec.greater_is_better,
+        messages=messages, interrupted=interrupted,
+        config=dict(models=resolved, search=search, n_iter=n_iter,
+                    log_target=log_target, device=device, random_state=random_state,
+                    cv=cv))
+    return results
+
+
+def column_report(X):
+    """One line naming the columns the preprocessing drops, or ''."""
+    from .preprocessing import column_kinds
+
+    dropped = column_kinds(X)["dropped"]
+    if not dropped:
+        return ""
+    listed = ", ".join(f"{column!r} ({reason})" for column, reason in
+                       list(dropped.items())[:10])
+    more = f" and {len(dropped) - 10} more" if len(dropped) > 10 else ""
+    return f"dropped {len(dropped)} column(s): {listed}{more}."
+
+
+def _progress_bar(total, enabled):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="fits", unit="fit", disable=not enabled,
+                mininterval=0.2, leave=False)
+
+
+def summarize(results):
+    """Condense per-fold results into one row per model, best first.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        What :func:`compare` returned.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        Indexed by model: ``score_mean``, ``score_std`` (over folds),
+        ``fit_time`` and ``predict_time`` (mean seconds per fold), ``folds``
+        (folds scored), ``best_params`` (the per-fold choice seen most often)
+        and ``note``. Sorted best first by ``score_mean``.
+    """
+    greater = results.attrs.get("greater_is_better", True)
+    rows = {}
+    for name, group in results.groupby("model", sort=False):
+        scored = group.dropna(subset=["score"])
+        params = Counter(scored["best_params"]).most_common(1)
+        notes = sorted(set(note for note in group["note"] if note))
+        rows[name] = dict(
+            score_mean=scored["score"].mean(), score_std=scored["score"].std(ddof=0),
+            fit_time=scored["fit_time"].mean(), predict_time=scored["predict_time"].mean(),
+            folds=len(scored), best_params=params[0][0] if params else "{}",
+            note="; ".join(notes))
+    summary = pd.DataFrame.from_dict(rows, orient="index")
+    summary.index.name = "model"
+    if len(summary):
+        summary = summary.sort_values("score_mean", ascending=not greater,
+                                      na_position="last")
+    return summary
+
+
+def fit_best(results, X, y):
+    """Refit the best model of a comparison on all rows, searched as compared.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        What :func:`compare` returned for ``(X, y)``.
+    X, y :
+        The data given to :func:`compare`.
+
+    Returns
+    -------
+    name : str
+        The winning model's name.
+    pipeline : sklearn.pipeline.Pipeline
+        Preprocessing and model fitted on all rows (the best candidate of its
+        search when a search was run); with ``log_target`` it predicts log(y).
+    """
+    summary = summarize(results).dropna(subset=["score_mean"])
+    if summary.empty:
+        raise CompareError("No model finished a fold: there is nothing to refit.")
+    config = results.attrs["config"]
+    task = results.attrs["task"]
+    name = summary.index[0]
+    model = config["models"][name]
+    y = _check_target(y, task, 2, config["log_target"])
+    pipeline = _pipeline(model, task, config["device"], config["random_state"])
+    space = _space(name, model, task, config["search"])
+    scorer = METRICS[results.attrs["metric"]].scorer
+    estimator = _search(pipeline, space, config["search"], config["n_iter"], task,
+                        scorer, config["random_state"]) if space else pipeline
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+    return name, (estimator.best_estimator_ if space else estimator)
