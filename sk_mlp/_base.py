@@ -41,6 +41,7 @@ from ._net import (
     TrainingNet,
 )
 from ._optim import OPTIMIZERS, SCHEDULES, optimizer_params
+from ._state import PlainStateMixin
 
 
 def _accuracy(logits, y):
@@ -161,7 +162,7 @@ def make_generators(random_state, devices):
     return generators + [int(seeds[-1])]
 
 
-class BaseMLP(BaseEstimator, metaclass=ABCMeta):
+class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class for MLP estimators built on a skorch net (``net_``)."""
 
     _parameter_constraints = {

@@ -199,20 +199,17 @@ def _save_best(out, results, X, y, say):
     name, pipeline = fit_best(results, X, y)
     from ._persistence import save
 
-    model = pipeline.named_steps["model"]
-    ours = type(model).__module__.startswith("sk_mlp")
-    if ours:
-        path = out / "best_model.skops"
-        save(pipeline, path)
-        say(f"best model {name!r} refitted on all rows; saved with sk_mlp.save to "
-            f"{path} (load with sk_mlp.load)")
-    else:
+    what = f"best model {name!r} refitted on all rows (preprocessing included)"
+    try:
+        save(pipeline, out / "best_model.skops")
+        say(f"{what}; saved with sk_mlp.save to {out / 'best_model.skops'} (load with "
+            "sk_mlp.load)")
+    except ImportError:
         import joblib
 
-        path = out / "best_model.joblib"
-        joblib.dump(pipeline, path)
-        say(f"best model {name!r} (not an sk_mlp model) refitted on all rows; saved "
-            f"with joblib to {path}")
+        joblib.dump(pipeline, out / "best_model.joblib")
+        say(f"{what}; saved with joblib to {out / 'best_model.joblib'} (install "
+            "'sk_mlp[deploy]' for a file that loads without running code)")
 
 
 def _run_compare(args):

@@ -26,6 +26,7 @@ from ._base import (
 )
 from ._data import TensorData, to_tensor
 from ._device import resolve_device
+from ._state import PlainStateMixin
 from ._init import PERCEPTRON_INITIALIZERS, fill_weights
 from ._mistake_driven import Penalty, make_screen
 from ._module import MLPModule, load_state_dict_checked
@@ -108,7 +109,7 @@ def _progress(est):
 TRAINERS = {"step": _step_net, "sigmoid": _sigmoid_net}
 
 
-class Perceptron(ClassifierMixin, BaseEstimator):
+class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
     """Rosenblatt's perceptron on PyTorch, trained through skorch.
 
     With the defaults this is the textbook algorithm exactly: weights and

@@ -109,7 +109,14 @@ def decode(value):
 
 # ------------------------------------------------------------------- save
 def save(estimator, path):
-    """Save an sk_mlp estimator (fitted or not) to ``path``.
+    """Save an sk_mlp estimator, or a pipeline holding one, to ``path``.
+
+    A bare ``MLPClassifier``, ``MLPRegressor`` or ``Perceptron`` is written in
+    sk_mlp's own format (described in this module's docstring). Anything
+    else built from scikit-learn parts - a ``Pipeline``, a
+    ``ColumnTransformer``, a search's ``best_estimator_`` - is written with
+    ``skops.io`` (``pip install "sk_mlp[deploy]"``), whose files also load
+    without running code. :func:`load` reads both.
 
     The file is written to a temporary file beside ``path`` and renamed into
     place, so an interrupted save never leaves a half-written file under
@@ -117,7 +124,7 @@ def save(estimator, path):
 
     Parameters
     ----------
-    estimator : MLPClassifier, MLPRegressor or Perceptron
+    estimator : MLPClassifier, MLPRegressor, Perceptron or scikit-learn estimator
     path : str or os.PathLike
 
     Examples
@@ -134,11 +141,13 @@ def save(estimator, path):
     """
     name = type(estimator).__name__
     if _REGISTRY.get(name) is not type(estimator):
-        raise TypeError(
-            f"sk_mlp.save stores MLPClassifier, MLPRegressor and Perceptron, not "
-            f"{name}. For a Pipeline use joblib or pickle, and load such files "
-            "only from sources you trust."
-        )
+        if not hasattr(estimator, "get_params"):
+            raise TypeError(
+                f"sk_mlp.save stores sk_mlp estimators and scikit-learn estimators "
+                f"or pipelines, not {name}."
+            )
+        _write_atomically(os.fspath(path), _skops().dumps(estimator))
+        return
     params = estimator.get_params(deep=False)
     if not isinstance(params.get("random_state"), (int, type(None))):
         params["random_state"] = None  # a RandomState object is not stored
@@ -192,7 +201,13 @@ def _invalid(path, why):
 
 
 def load(path, device=None):
-    """Load an estimator saved with :func:`save`.
+    """Load an estimator or pipeline saved with :func:`save`.
+
+    Files written by ``skops.io`` (pipelines) are loaded trusting only
+    sk_mlp's own public classes on top of what skops trusts by default
+    (NumPy, SciPy and scikit-learn types); a file naming any other type is
+    refused with the list, to be reviewed and trusted by name with
+    ``skops.io.load(path, trusted=[...])``.
 
     Parameters
     ----------
@@ -204,7 +219,7 @@ def load(path, device=None):
 
     Returns
     -------
-    estimator : MLPClassifier, MLPRegressor or Perceptron
+    estimator : MLPClassifier, MLPRegressor, Perceptron or scikit-learn estimator
 
     Raises
     ------
@@ -213,6 +228,8 @@ def load(path, device=None):
         breaks the size limits of the format (see the module docstring), or
         was written by a newer format version.
     """
+    if _is_skops_file(path):
+        return _load_skops(path, device)
     try:
         _check_directory_size(path)
         with zipfile.ZipFile(path) as archive:
@@ -411,3 +428,73 @@ def _load_tensors(tensor_bytes, n_tensors, path):
         raise _invalid(path, f"its tensors are not a mapping of {n_tensors} names to "
                              "tensors, as its architecture needs")
     return tensors
+
+
+# ------------------------------------------------------------------ skops
+def _skops():
+    try:
+        import skops.io
+    except ImportError as exc:
+        raise ImportError(
+            "Saving a pipeline (or any estimator other than sk_mlp's own) needs "
+            "skops: pip install 'sk_mlp[deploy]'."
+        ) from exc
+    return skops.io
+
+
+# Beyond sk_mlp's classes, load trusts numpy.dtype, which skops lists as
+# untrusted but whose construction from a stored name runs no user code
+# (scikit-learn's imputers and encoders keep the dtypes they were fitted on).
+_ALSO_TRUSTED = ("numpy.dtype",)
+
+
+def trusted_types():
+    """Names of the types :func:`load` adds to skops's default trust: sk_mlp's
+    public classes and ``numpy.dtype``."""
+    from .preprocessing import TabularPreprocessor
+
+    return sorted([f"{cls.__module__}.{cls.__name__}"
+                   for cls in (*_REGISTRY.values(), TabularPreprocessor)]
+                  + list(_ALSO_TRUSTED))
+
+
+def _is_skops_file(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "schema.json" in archive.namelist() and _META not in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _load_skops(path, device):
+    sio = _skops()
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise _invalid(path, f"its skops schema cannot be read ({exc})") from exc
+    refused = sorted(set(untrusted) - set(trusted_types()))
+    if refused:
+        raise _invalid(
+            path, f"it names types sk_mlp does not trust: {refused}. Review them, "
+            "then load with skops.io.load(path, trusted=[...]) yourself if you "
+            "trust the file.")
+    try:
+        loaded = sio.load(path, trusted=untrusted)
+    except Exception as exc:
+        raise _invalid(path, f"skops could not load it ({exc})") from exc
+    if device is not None:
+        for step in _nested_estimators(loaded):
+            if type(step) in _REGISTRY.values():
+                step.set_params(device=device)
+                if hasattr(step, "net_"):
+                    step.__setstate__(step.__getstate__())
+    return loaded
+
+
+def _nested_estimators(estimator):
+    """``estimator`` and every estimator among its parameters."""
+    yield estimator
+    if hasattr(estimator, "get_params"):
+        for value in estimator.get_params(deep=True).values():
+            if hasattr(value, "get_params"):
+                yield value
