@@ -219,14 +219,16 @@ def _check_target(y, task, cv, log_target):
             raise CompareError("--log-target is for regression targets; this one is "
                                "a classification target.")
         counts = pd.Series(y).value_counts()
+        labels = [label.item() if isinstance(label, np.generic) else label
+                  for label in counts.index]
         if len(counts) < 2:
             raise CompareError(
-                f"The target has one class only ({counts.index[0]!r}): there is "
+                f"The target has one class only ({labels[0]!r}): there is "
                 "nothing to classify."
             )
         if cv > counts.min():
             raise CompareError(
-                f"cv={cv} is larger than the smallest class ({counts.index[-1]!r} "
+                f"cv={cv} is larger than the smallest class ({labels[-1]!r} "
                 f"has {counts.min()} rows): use cv={max(2, counts.min())} or fewer, "
                 "or drop that class."
             )
@@ -236,8 +238,8 @@ def _check_target(y, task, cv, log_target):
     except (TypeError, ValueError):
         example = next(v for v in y if pd.isna(pd.to_numeric(v, errors="coerce")))
         raise CompareError(
-            f"A regression target must be numeric; it holds {example!r}. Use "
-            "--task classification for a label column."
+            f"A regression target must be numeric; it holds {str(example)!r}. For "
+            "a label column use task='classification' (--task classification)."
         ) from None
     if not np.all(np.isfinite(values)):
         raise CompareError("The regression target holds infinite values; drop or "
@@ -504,18 +506,18 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     >>> X, y = load_iris(return_X_y=True, as_frame=True)
     >>> results = compare(X, y, models=["linear", "svm"], cv=3)
     >>> results[["model", "fold", "score"]].round(3)
-      model  fold  score
-    0  linear     0  0.980
-    1  linear     1  0.940
-    2  linear     2  0.960
-    3     svm     0  0.980
-    4     svm     1  0.920
-    5     svm     2  0.960
+        model  fold  score
+    0  linear     0   0.96
+    1  linear     1   0.96
+    2  linear     2   0.94
+    3     svm     0   0.96
+    4     svm     1   0.94
+    5     svm     2   0.94
     >>> summarize(results)[["score_mean", "score_std"]].round(3)
             score_mean  score_std
     model
-    linear       0.960      0.016
-    svm          0.953      0.025
+    linear       0.953      0.009
+    svm          0.947      0.009
     """
     if task not in ("auto", "classification", "regression"):
         raise CompareError(f"task={task!r}: use 'auto', 'classification' or "
