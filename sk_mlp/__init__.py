@@ -4,6 +4,7 @@ built on skorch and PyTorch (CPU or GPU)."""
 from ._classifier import MLPClassifier
 from ._compare import METRICS, MODELS, compare, detect_task, fit_best, summarize
 from ._base import TrainingDivergedWarning
+from ._onnx import onnx_inputs, register_onnx_converters, to_onnx
 from ._perceptron import Perceptron
 from ._persistence import load, save
 from ._plotting import plot_learning_curves
@@ -21,6 +22,9 @@ __all__ = [
     "detect_task",
     "fit_best",
     "summarize",
+    "onnx_inputs",
+    "register_onnx_converters",
+    "to_onnx",
     "TrainingDivergedWarning",
     "load",
     "save",

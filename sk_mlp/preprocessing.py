@@ -91,11 +91,19 @@ def column_kinds(X):
     return kinds
 
 
+# How a missing category is spelt once categories are text: the imputer
+# replaces it by the most frequent level. A string (not NaN) so that the
+# fitted steps also convert to ONNX, whose string imputer needs one; an empty
+# string in the data counts as missing too.
+MISSING_CATEGORY = ""
+
+
 def _as_text(frame):
-    """Categories as strings (missing values stay missing), so that columns
-    mixing numbers and text, or bools, encode without type errors."""
+    """Categories as strings, so that columns mixing numbers and text, or
+    bools, encode without type errors; missing values become
+    ``MISSING_CATEGORY``."""
     return frame.astype(object).map(
-        lambda value: np.nan if pd.isna(value) else str(value)
+        lambda value: MISSING_CATEGORY if pd.isna(value) else str(value)
     )
 
 
@@ -246,7 +254,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             *([scaler()] if scaler is not None else []),
         )
         categorical = make_pipeline(
-            SimpleImputer(strategy="most_frequent", keep_empty_features=True),
+            SimpleImputer(strategy="most_frequent", missing_values=MISSING_CATEGORY,
+                          keep_empty_features=True),
             OneHotEncoder(handle_unknown="infrequent_if_exist",
                           min_frequency=self.min_frequency,
                           max_categories=self.max_categories,

@@ -1,0 +1,385 @@
+"""ONNX export: skl2onnx converters for sk_mlp's estimators, and ``to_onnx``.
+
+A layer above the estimators (needs the ``deploy`` extra: skl2onnx, onnx,
+onnxruntime to run the result). The converters are registered with
+skl2onnx's documented custom-converter API, so ``skl2onnx.to_onnx`` converts a
+scikit-learn pipeline ending in an sk_mlp estimator into one graph once
+:func:`register_onnx_converters` has run (``sk_mlp.to_onnx`` runs it).
+
+The graph is the network's forward pass in evaluation mode (dropout is the
+identity there): one ``Gemm`` per layer and the hidden activation between
+them, then what ``predict`` / ``predict_proba`` do to the outputs.
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+
+__all__ = ["register_onnx_converters", "to_onnx"]
+
+_SQRT_HALF = 0.7071067811865476
+
+
+def _skl2onnx():
+    try:
+        import skl2onnx
+    except ImportError as exc:
+        raise ImportError(
+            "ONNX export needs skl2onnx and onnx: pip install 'sk_mlp[deploy]'."
+        ) from exc
+    return skl2onnx
+
+
+class _Graph:
+    """Small helper over skl2onnx's container: named constants and nodes."""
+
+    def __init__(self, scope, operator, container):
+        from skl2onnx.common.data_types import guess_proto_type
+
+        self.scope, self.container = scope, container
+        self.proto = guess_proto_type(operator.inputs[0].type)  # the graph's floats
+        self.compute = self.proto  # the float type of the nodes being added
+
+    @property
+    def dtype(self):
+        return np.float64 if self.compute == 11 else np.float32  # 11: DOUBLE
+
+    def name(self, hint):
+        return self.scope.get_unique_variable_name(hint)
+
+    def const(self, value, hint="c", proto=None):
+        from onnx import TensorProto
+
+        value = np.asarray(value)
+        if proto is None:
+            proto = self.compute if value.dtype.kind == "f" else (
+                TensorProto.INT64 if value.dtype.kind in "iub" else TensorProto.STRING)
+            value = value.astype(self.dtype) if value.dtype.kind == "f" else value
+        elif proto == TensorProto.DOUBLE:
+            value = value.astype(np.float64)
+        name = self.name(hint)
+        values = value.ravel().tolist()
+        if proto == TensorProto.STRING:
+            values = [str(v).encode("utf-8") for v in value.ravel()]
+        self.container.add_initializer(name, proto, list(value.shape), values)
+        return name
+
+    def node(self, op_type, inputs, output=None, **attrs):
+        output = output or self.name(op_type.lower())
+        self.container.add_node(op_type, inputs, [output],
+                                name=self.scope.get_unique_operator_name(op_type),
+                                **attrs)
+        return output
+
+
+def _activation(g, x, name):
+    """ONNX nodes for one hidden activation of ``sk_mlp._activations``."""
+    simple = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid", "logistic": "Sigmoid"}
+    if name in simple:
+        return g.node(simple[name], [x])
+    if name == "identity":
+        return x
+    # LeakyRelu and Elu as elementary ops: onnxruntime's CPU kernels for
+    # those two are float32 only.
+    if name == "leaky_relu":  # torch's slope 0.01
+        return g.node("Max", [x, g.node("Mul", [x, g.const(0.01)])])
+    if name == "elu":  # alpha 1
+        negative = g.node("Sub", [g.node("Exp", [g.node("Min", [x, g.const(0.0)])]),
+                                  g.const(1.0)])
+        return g.node("Where", [g.node("Greater", [x, g.const(0.0)]), x, negative])
+    if name == "gelu":  # exact GELU: x * (1 + erf(x / sqrt 2)) / 2
+        scaled = g.node("Mul", [x, g.const(_SQRT_HALF)])
+        if g.dtype == np.float64:  # onnxruntime's Erf is float32 only (~1e-7 rel.)
+            erf = g.node("Cast", [g.node("Erf", [g.node("Cast", [scaled], to=1)])], to=11)
+        else:
+            erf = g.node("Erf", [scaled])
+        return g.node("Mul", [g.node("Mul", [x, g.const(0.5)]),
+                              g.node("Add", [erf, g.const(1.0)])])
+    if name == "silu":
+        return g.node("Mul", [x, g.node("Sigmoid", [x])])
+    raise NotImplementedError(f"no ONNX form for activation {name!r}")
+
+
+def _forward(g, estimator, x):
+    """Logits of the network: Gemm (+ activation) per layer.
+
+    Computed in the network's own float type, as ``predict`` computes them
+    (a float32 network in a float64 graph casts its input down): the outputs
+    then agree to that type's rounding, even where sums nearly cancel. Sets
+    ``g.compute`` to that type; :func:`_to_graph` casts back.
+    """
+    from onnx import TensorProto
+
+    module = estimator.net_.module_
+    wide = module.linears[0].weight.dtype == torch.float64
+    g.compute = TensorProto.DOUBLE if wide else TensorProto.FLOAT
+    if g.compute != g.proto:
+        x = g.node("Cast", [x], to=g.compute)
+    linears = list(module.linears)
+    activation = getattr(estimator, "activation", "identity")
+    for index, linear in enumerate(linears):
+        weight = linear.weight.detach().cpu().double().numpy()
+        bias = linear.bias.detach().cpu().double().numpy()
+        x = g.node("Gemm", [x, g.const(weight, "W"), g.const(bias, "B")], transB=1)
+        if index < len(linears) - 1:
+            x = _activation(g, x, activation)
+    return x
+
+
+def _to_graph(g, x, output=None):
+    """``x`` in the graph's float type (and named ``output`` when given)."""
+    if g.compute == g.proto:
+        return g.node("Identity", [x], output) if output else x
+    cast = g.node("Cast", [x], output, to=g.proto)
+    g.compute = g.proto
+    return cast
+
+
+def _labels_from_index(g, estimator, index, output):
+    """classes_[index] as the label output (int64 or string classes)."""
+    classes = np.asarray(estimator.classes_)
+    if classes.dtype.kind in "iub":
+        classes = classes.astype(np.int64)
+    else:
+        classes = classes.astype(str)
+    g.node("Gather", [g.const(classes, "classes"), index], output, axis=0)
+
+
+def _binary_probabilities(g, p1, output):
+    one_minus = g.node("Sub", [g.const(np.ones((1, 1))), p1])
+    return g.node("Concat", [one_minus, p1], output, axis=1)
+
+
+def _convert_mlp_classifier(scope, operator, container):
+    g = _Graph(scope, operator, container)
+    est = operator.raw_operator
+    label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
+    logits = _forward(g, est, operator.inputs[0].full_name)
+    kind = est._label_binarizer.y_type_
+    if kind == "multilabel-indicator":
+        positive = g.node("Greater", [logits, g.const(np.zeros((1, 1)))])
+        g.node("Cast", [positive], label, to=7)  # INT64
+        _to_graph(g, g.node("Sigmoid", [logits]), proba)
+        return
+    if kind == "binary":
+        index = g.node("Cast", [g.node("Greater", [
+            g.node("Reshape", [logits, g.const(np.array([-1], dtype=np.int64))]),
+            g.const(np.zeros(1))])], to=7)
+        _binary_probabilities(g, _to_graph(g, g.node("Sigmoid", [logits])), proba)
+    else:
+        index = g.node("ArgMax", [logits], axis=1, keepdims=0)
+        _to_graph(g, g.node("Softmax", [logits], axis=1), proba)
+    _labels_from_index(g, est, index, label)
+
+
+def _convert_perceptron(scope, operator, container):
+    g = _Graph(scope, operator, container)
+    est = operator.raw_operator
+    label, second = operator.outputs[0].full_name, operator.outputs[1].full_name
+    scores = _to_graph(g, _forward(g, est, operator.inputs[0].full_name))
+    binary = len(est.classes_) == 2
+    if binary:
+        flat = g.node("Reshape", [scores, g.const(np.array([-1], dtype=np.int64))])
+        index = g.node("Cast", [g.node("Greater", [flat, g.const(np.zeros(1))])], to=7)
+    else:
+        index = g.node("ArgMax", [scores], axis=1, keepdims=0)
+    _labels_from_index(g, est, index, label)
+    if est.activation == "sigmoid":  # predict_proba
+        if binary:
+            _binary_probabilities(g, g.node("Sigmoid", [scores]), second)
+        else:  # one-vs-rest sigmoids, normalised
+            p = g.node("Sigmoid", [scores])
+            g.node("Div", [p, g.node("ReduceSum", [p, g.const(
+                np.array([1], dtype=np.int64))], keepdims=1)], second)
+    elif binary:  # decision_function as two columns, like skl2onnx's linear models
+        g.node("Concat", [g.node("Neg", [scores]), scores], second, axis=1)
+    else:
+        g.node("Identity", [scores], second)
+
+
+def _convert_mlp_regressor(scope, operator, container):
+    g = _Graph(scope, operator, container)
+    est = operator.raw_operator
+    out = _forward(g, est, operator.inputs[0].full_name)
+    if est._output_activation() == "exp":
+        out = g.node("Exp", [out])
+    # back to y's scale in float64, as predict does, then to the graph's type:
+    # in float32 the product and the mean can nearly cancel
+    from onnx import TensorProto
+
+    scale = np.asarray(est._y_scale, dtype=np.float64).reshape(1, -1)
+    mean = np.asarray(est._y_mean, dtype=np.float64).reshape(1, -1)
+    wide = g.node("Cast", [out], to=TensorProto.DOUBLE)
+    y = g.node("Add", [g.node("Mul", [wide, g.const(scale, "scale", TensorProto.DOUBLE)]),
+                       g.const(mean, "mean", TensorProto.DOUBLE)])
+    g.node("Cast", [y], operator.outputs[0].full_name, to=g.proto)
+
+
+def _classifier_shapes(operator):
+    from skl2onnx.common.data_types import Int64TensorType, StringTensorType
+
+    est = operator.raw_operator
+    n = operator.inputs[0].get_first_dimension()
+    classes = np.asarray(est.classes_)
+    label_type = Int64TensorType if classes.dtype.kind in "iub" else StringTensorType
+    multilabel = getattr(getattr(est, "_label_binarizer", None), "y_type_",
+                         "") == "multilabel-indicator"
+    operator.outputs[0].type = label_type([n, len(classes)] if multilabel else [n])
+    operator.outputs[1].type = operator.inputs[0].type.__class__([n, len(classes)])
+
+
+def _regressor_shapes(operator):
+    est = operator.raw_operator
+    n = operator.inputs[0].get_first_dimension()
+    width = est.net_.module_.linears[-1].out_features
+    operator.outputs[0].type = operator.inputs[0].type.__class__([n, width])
+
+
+def _parse_tabular(scope, model, inputs, custom_parsers=None):
+    """TabularPreprocessor converts as the ColumnTransformer inside it."""
+    from skl2onnx._parse import _parse_sklearn
+
+    return _parse_sklearn(scope, model.column_transformer_, inputs,
+                          custom_parsers=custom_parsers)
+
+
+def register_onnx_converters():
+    """Register sk_mlp's estimators with skl2onnx (idempotent).
+
+    After this, ``skl2onnx.to_onnx`` converts ``MLPClassifier``,
+    ``MLPRegressor``, ``Perceptron`` and ``TabularPreprocessor`` (as the
+    ``ColumnTransformer`` it fitted), alone or inside scikit-learn pipelines.
+    Classifiers give a label output and a probability output (scores for
+    the step perceptron) as plain tensors: pass
+    ``options={"zipmap": False}`` to ``skl2onnx.to_onnx``, which
+    :func:`to_onnx` does for you.
+    """
+    skl2onnx = _skl2onnx()
+    from skl2onnx import update_registered_converter
+    from skl2onnx._parse import update_registered_parser
+
+    from ._classifier import MLPClassifier
+    from ._perceptron import Perceptron
+    from ._regressor import MLPRegressor
+    from .preprocessing import TabularPreprocessor
+
+    options = {"zipmap": [False, True, "columns"], "nocl": [False, True]}
+    update_registered_converter(MLPClassifier, "SkMlpMLPClassifier",
+                                _classifier_shapes, _convert_mlp_classifier,
+                                options=options)
+    update_registered_converter(Perceptron, "SkMlpPerceptron", _classifier_shapes,
+                                _convert_perceptron, options=options)
+    update_registered_converter(MLPRegressor, "SkMlpMLPRegressor", _regressor_shapes,
+                                _convert_mlp_regressor)
+    update_registered_parser(TabularPreprocessor, _parse_tabular)
+    return skl2onnx
+
+
+def _initial_types(X, dtype):
+    """One ONNX input per DataFrame column (numbers or strings), or one
+    matrix input for an array."""
+    from skl2onnx.common.data_types import (DoubleTensorType, FloatTensorType,
+                                            StringTensorType)
+
+    numeric = DoubleTensorType if dtype == np.float64 else FloatTensorType
+    if not isinstance(X, pd.DataFrame):
+        return [("X", numeric([None, np.asarray(X).shape[1]]))]
+    types = []
+    for column in X.columns:
+        series = X[column]
+        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+            types.append((str(column), StringTensorType([None, 1])))
+        else:
+            types.append((str(column), numeric([None, 1])))
+    return types
+
+
+def onnx_inputs(X, dtype=np.float32):
+    from .preprocessing import MISSING_CATEGORY
+
+    """The ``onnxruntime`` feed for ``X`` matching :func:`to_onnx`'s inputs.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame or array-like
+    dtype : numpy dtype, default=np.float32
+        The float type the model was converted with.
+
+    Returns
+    -------
+    feed : dict
+        Input name -> 2-D array.
+    """
+    from .preprocessing import MISSING_CATEGORY
+
+    if not isinstance(X, pd.DataFrame):
+        return {"X": np.asarray(X, dtype=dtype)}
+    feed = {}
+    for column in X.columns:
+        series = X[column]
+        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+            # missing categories spelt as TabularPreprocessor spells them
+            values = series.astype(object).map(
+                lambda v: MISSING_CATEGORY if pd.isna(v) else str(v))
+            feed[str(column)] = values.to_numpy().reshape(-1, 1)
+        else:  # integer columns too: float inputs, as the preprocessing casts them
+            feed[str(column)] = series.to_numpy(dtype).reshape(-1, 1)
+    return feed
+
+
+def to_onnx(estimator, X_sample, *, dtype=np.float32, target_opset=None):
+    """Convert an sk_mlp estimator, or a pipeline ending in one, to ONNX.
+
+    Parameters
+    ----------
+    estimator : fitted estimator or Pipeline
+        sk_mlp estimators, scikit-learn transformers skl2onnx knows
+        (scalers, imputers, ``OneHotEncoder``, ``ColumnTransformer``), and
+        ``TabularPreprocessor``.
+    X_sample : pandas.DataFrame or array-like
+        A few rows of input, for the input names and types: one input per
+        column for a DataFrame (strings for categorical columns), one
+        matrix ``"X"`` otherwise.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Float type of the graph.
+    target_opset : int, default=None
+        ONNX opset; None picks skl2onnx's default.
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        Outputs ``label`` and ``probabilities`` for classifiers (labels as
+        ``predict``, probabilities as ``predict_proba``; the step
+        perceptron's second output is its decision scores), ``variable``
+        for regressors. Run it with ``onnxruntime.InferenceSession(
+        model.SerializeToString())`` fed by :func:`onnx_inputs`.
+
+    Examples
+    --------
+    >>> import numpy as np, onnxruntime
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import MLPClassifier, to_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier((8,), max_iter=50, device="cpu", random_state=0).fit(X, y)
+    >>> session = onnxruntime.InferenceSession(to_onnx(clf, X[:1]).SerializeToString())
+    >>> labels, proba = session.run(None, {"X": X.astype(np.float32)})
+    >>> bool((labels == clf.predict(X)).all())
+    True
+    """
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype={dtype!r}: use np.float32 or np.float64.")
+    skl2onnx = register_onnx_converters()
+    from sklearn.base import is_classifier
+
+    options = {id(step): {"zipmap": False} for step in _steps(estimator)
+               if is_classifier(step) and not hasattr(step, "steps")}
+    return skl2onnx.convert_sklearn(
+        estimator, initial_types=_initial_types(X_sample, dtype), options=options,
+        target_opset=target_opset)
+
+
+def _steps(estimator):
+    yield estimator
+    for value in getattr(estimator, "get_params", lambda deep: {})(deep=True).values():
+        if hasattr(value, "fit"):
+            yield value
