@@ -439,6 +439,11 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         self.net_.l2_by_optimizer = self.solver in ("adam", "sgd")
         self.net_.base_weight_decay = self.weight_decay
         self.net_.loss_scale = self._loss_scale()
+        if getattr(self, "_initialize_only", False):
+            # sk_mlp.diagnostics looks at the freshly initialised network
+            self.n_iter_ = 0
+            self._diagnostic_targets = (X, targets, weights)
+            return self
         if self.solver == "lbfgs":
             train, _ = self._split(X, targets, weights, y, False, split_seed)
             epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
