@@ -1,0 +1,58 @@
+"""What every example shares: its command line and where its pictures go.
+
+Each ``plot_*.py`` runs as ``python examples/plot_NAME.py [--quick]
+[--output DIR]``: ``--quick`` shrinks the work to seconds (what the tests
+run), ``--output`` is where the PNGs are written (default: the current
+directory).
+"""
+
+import argparse
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+# Short example fits stop at max_iter on purpose.
+warnings.simplefilter("ignore", ConvergenceWarning)
+
+
+# Real data lives beside the project, never inside it.
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def setup(doc, data=None, full=False):
+    """Parse the example's arguments; returns (quick, output directory), then
+    the data folder when ``data`` (its default) is given, then whether
+    ``--full`` was passed when ``full`` is True."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    if data is not None:
+        parser.add_argument("data", nargs="?", default=str(data),
+                            help=f"data folder (default: {data})")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small version that runs in seconds")
+    parser.add_argument("--output", default=".", help="directory for the PNGs")
+    if full:
+        parser.add_argument("--full", action="store_true",
+                            help="the whole data set (minutes, not seconds)")
+    args = parser.parse_args()
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    result = (args.quick, out)
+    if data is not None:
+        result += (Path(args.data),)
+    if full:
+        result += (args.full,)
+    return result
+
+
+def save(fig, out, name):
+    """Write ``fig`` as ``out/name`` and say so."""
+    path = Path(out) / name
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    print(f"wrote {path}")
+    return path
