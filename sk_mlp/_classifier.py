@@ -1,10 +1,12 @@
 """MLPClassifier: softmax (multiclass) or sigmoid (binary, multilabel) outputs."""
 
+from numbers import Real
+
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -27,6 +29,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Weights of the classes in the loss (multiplying ``sample_weight``):
         the remedy for imbalanced classes. ``'balanced'`` uses
         ``n_samples / (n_classes * class_count)``.
+
+    label_smoothing : float in [0, 1), default=0.0
+        Trains on softened targets: 1 - e on the true class and e spread
+        evenly over all classes (binary and multilabel: each 0/1 target moved
+        e/2 towards 1/2). It keeps the network from chasing ever larger
+        logits on noisy labels, so probabilities stay calibrated; ``loss_``
+        is then the loss against the softened targets. 0 is scikit-learn's
+        plain cross-entropy.
 
     Attributes
     ----------
@@ -86,8 +96,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         warm_start=False,
         verbose=0,
         class_weight=None,
+        label_smoothing=0.0,
     ):
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -123,7 +135,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
+
+    def _criterion_params(self):
+        return {"label_smoothing": self.label_smoothing}
 
     _y_numeric = False
 

@@ -460,8 +460,9 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     metric : str, default=None
         A key of ``sk_mlp.METRICS``; None means accuracy for classification
         and RMSE for regression.
-    cv : int, default=5
-        Number of outer folds.
+    cv : int or list of (train, test) index arrays, default=5
+        Number of outer folds, or the splits themselves (for instance one
+        official train/test split).
     search : {"none", "grid", "random"}, default="none"
         Nested hyperparameter search inside each outer fold: over
         ``hidden_layer_sizes``, ``activation``, ``init``, ``weight_decay``,
@@ -524,8 +525,19 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
                            "'regression'.")
     if search not in _SEARCHES:
         raise CompareError(f"search={search!r}: use one of {', '.join(_SEARCHES)}.")
-    if not isinstance(cv, (int, np.integer)) or cv < 2:
-        raise CompareError(f"cv={cv!r}: use an integer of at least 2 folds.")
+    splits = None
+    if not isinstance(cv, (int, np.integer)):
+        try:
+            splits = [(np.asarray(train), np.asarray(test)) for train, test in cv]
+        except (TypeError, ValueError):
+            raise CompareError(f"cv={cv!r}: use an integer of at least 2 folds, or "
+                               "a list of (train, test) index arrays.") from None
+        if not splits:
+            raise CompareError("cv is an empty list of splits.")
+        cv = 2  # only the per-class check below; the splits are used as given
+    elif cv < 2:
+        raise CompareError(f"cv={cv!r}: use an integer of at least 2 folds, or a "
+                           "list of (train, test) index arrays.")
     if not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
         raise CompareError(f"n_iter={n_iter!r}: use a positive integer.")
     if time_budget is not None and not time_budget > 0:
@@ -557,8 +569,11 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     dropped = column_report(X)
     if dropped:
         messages.append(dropped)
-    splitter = StratifiedKFold if task == "classification" else KFold
-    folds = list(splitter(cv, shuffle=True, random_state=random_state).split(X, y))
+    if splits is None:
+        splitter = StratifiedKFold if task == "classification" else KFold
+        folds = list(splitter(cv, shuffle=True, random_state=random_state).split(X, y))
+    else:
+        folds = splits
     spec = METRICS[metric]
     sign = 1.0 if spec.greater_is_better else -1.0
 
@@ -599,7 +614,7 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
         messages=messages, interrupted=interrupted,
         config=dict(models=resolved, search=search, n_iter=n_iter,
                     log_target=log_target, device=device, random_state=random_state,
-                    cv=cv))
+                    cv=len(folds)))
     return results
 
 

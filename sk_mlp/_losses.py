@@ -17,12 +17,29 @@ from torch import nn
 
 
 class CrossEntropy(nn.Module):
+    """Cross-entropy; with ``label_smoothing`` e the target puts 1 - e on
+    the true class and e spread evenly over all classes."""
+
+    def __init__(self, label_smoothing=0.0):
+        super().__init__()
+        self.label_smoothing = float(label_smoothing)
+
     def forward(self, logits, y):
-        return nn.functional.cross_entropy(logits, y, reduction="none")
+        return nn.functional.cross_entropy(logits, y, reduction="none",
+                                           label_smoothing=self.label_smoothing)
 
 
 class BinaryCrossEntropy(nn.Module):
+    """Binary cross-entropy summed over labels; ``label_smoothing`` e moves
+    each 0/1 target e/2 towards 1/2."""
+
+    def __init__(self, label_smoothing=0.0):
+        super().__init__()
+        self.label_smoothing = float(label_smoothing)
+
     def forward(self, logits, y):
+        if self.label_smoothing:
+            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         per_label = nn.functional.binary_cross_entropy_with_logits(logits, y,
                                                                    reduction="none")
         return per_label.sum(dim=1)

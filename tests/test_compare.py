@@ -246,3 +246,13 @@ def test_bad_input_gets_a_clear_error(kwargs, y, message):
 def test_an_empty_table_is_refused():
     with pytest.raises(CompareError, match="empty"):
         compare(np.empty((0, 2)), np.empty(0))
+
+
+def test_cv_may_be_the_splits_themselves():
+    X, y = load_iris(return_X_y=True)
+    official = [(np.arange(0, 150, 2), np.arange(1, 150, 2))]
+    results = compare(X, y, models=["linear"], cv=official)
+    assert len(results) == 1
+    assert results.loc[0, "n_train"] == results.loc[0, "n_test"] == 75
+    with pytest.raises(CompareError, match="empty list of splits"):
+        compare(X, y, cv=[])

@@ -550,3 +550,29 @@ def test_nothing_fitted_before_fit():
     clf = MLPClassifier()
     for name in ["coefs_", "intercepts_", "n_params_", "loss_curve_", "classes_", "net_"]:
         assert not hasattr(clf, name)
+
+
+def test_label_smoothing_softens_the_targets_of_the_loss(device):
+    import torch
+
+    from sk_mlp._losses import BinaryCrossEntropy, CrossEntropy
+
+    logits = torch.tensor([[2.0, -1.0, 0.5]])
+    target = torch.tensor([0])
+    smoothed = CrossEntropy(0.3)(logits, target)
+    log_p = torch.log_softmax(logits, dim=1)[0]
+    by_hand = -(0.8 * log_p[0] + 0.1 * log_p[1] + 0.1 * log_p[2])
+    assert torch.allclose(smoothed, by_hand)
+    binary = BinaryCrossEntropy(0.2)(torch.tensor([[3.0]]), torch.tensor([[1.0]]))
+    p = torch.sigmoid(torch.tensor(3.0))
+    assert torch.allclose(binary, -(0.9 * torch.log(p) + 0.1 * torch.log(1 - p)))
+    # on a separable problem the plain loss goes to 0; the smoothed one cannot,
+    # and the probabilities stay away from 0 and 1
+    X, y = load_iris(return_X_y=True)
+    fits = {e: MLPClassifier((16,), label_smoothing=e, learning_rate_init=0.01,
+                             max_iter=300, device=device, random_state=0).fit(X, y == 0)
+            for e in (0.0, 0.2)}
+    assert fits[0.2].loss_ > 0.2 > fits[0.0].loss_
+    confidence = {e: fit.predict_proba(X).max(axis=1).mean() for e, fit in fits.items()}
+    assert confidence[0.2] < 0.95 < confidence[0.0]
+    assert (fits[0.2].predict(X) == (y == 0)).all()
