@@ -216,7 +216,12 @@ def test_scikit_learns_classifier_example_reaches_its_score(device):
 def test_scikit_learns_regressor_example_reaches_its_score(device):
     X, y = make_regression(n_samples=200, n_features=20, random_state=1)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)
-    regr = MLPRegressor(random_state=1, max_iter=2000, tol=0.1, device=device)
+    # scikit-learn's raw targets: standardised ones (the default) fit this
+    # noiseless problem in 247 epochs to a training loss 10x lower, and
+    # overfit its 150 rows (test R^2 0.955); slow raw-scale training is what
+    # regularises scikit-learn's example
+    regr = MLPRegressor(random_state=1, max_iter=2000, tol=0.1, device=device,
+                        standardize_target=False)
     regr.fit(X_train, y_train)
     assert regr.predict(X_test[:2]).shape == (2,)
     assert regr.score(X_test, y_test) >= 0.98
