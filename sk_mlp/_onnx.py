@@ -11,13 +11,24 @@ identity there): one ``Gemm`` per layer and the hidden activation between
 them, then what ``predict`` / ``predict_proba`` do to the outputs.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["register_onnx_converters", "to_onnx"]
+__all__ = ["input_name", "onnx_inputs", "register_onnx_converters", "to_onnx"]
 
 _SQRT_HALF = 0.7071067811865476
+
+
+def input_name(column):
+    """The ONNX input name of a DataFrame column: its name as a valid
+    identifier (other characters become ``_``; a leading digit gets a
+    ``_`` before it), as :func:`to_onnx` declares it and :func:`onnx_inputs`
+    feeds it."""
+    name = re.sub(r"[^0-9A-Za-z_]", "_", str(column))
+    return name if re.match(r"[A-Za-z_]", name) else "_" + name
 
 
 def _skl2onnx():
@@ -33,11 +44,12 @@ def _skl2onnx():
 class _Graph:
     """Small helper over skl2onnx's container: named constants and nodes."""
 
-    def __init__(self, scope, operator, container):
+    def __init__(self, scope, operator, container, proto=None):
         from skl2onnx.common.data_types import guess_proto_type
 
         self.scope, self.container = scope, container
-        self.proto = guess_proto_type(operator.inputs[0].type)  # the graph's floats
+        # the graph's floats: the input's type, or ``proto`` when given
+        self.proto = proto or guess_proto_type(operator.inputs[0].type)
         self.compute = self.proto  # the float type of the nodes being added
 
     @property
@@ -64,9 +76,11 @@ class _Graph:
         self.container.add_initializer(name, proto, list(value.shape), values)
         return name
 
-    def node(self, op_type, inputs, output=None, **attrs):
+    def node(self, op_type, inputs, output=None, op_domain="", op_version=None,
+             **attrs):
         output = output or self.name(op_type.lower())
-        self.container.add_node(op_type, inputs, [output],
+        self.container.add_node(op_type, inputs, [output], op_domain=op_domain,
+                                op_version=op_version,
                                 name=self.scope.get_unique_operator_name(op_type),
                                 **attrs)
         return output
@@ -235,20 +249,85 @@ def _regressor_shapes(operator):
     operator.outputs[0].type = operator.inputs[0].type.__class__([n, width])
 
 
-def _parse_tabular(scope, model, inputs, custom_parsers=None):
-    """TabularPreprocessor converts as the ColumnTransformer inside it."""
-    from skl2onnx._parse import _parse_sklearn
+def _tabular_shapes(operator):
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
-    return _parse_sklearn(scope, model.column_transformer_, inputs,
-                          custom_parsers=custom_parsers)
+    n = operator.inputs[0].get_first_dimension()
+    floats = [v.type.__class__ for v in operator.inputs
+              if isinstance(v.type, (FloatTensorType, DoubleTensorType))]
+    width = len(operator.raw_operator.get_feature_names_out())
+    operator.outputs[0].type = (floats[0] if floats else FloatTensorType)([n, width])
+
+
+def _convert_tabular(scope, operator, container):
+    """TabularPreprocessor in ONNX: its imputation, scaling and one-hot
+    encoding, rare levels grouped as it groups them (which skl2onnx's own
+    OneHotEncoder converter does not support)."""
+    from onnx import TensorProto
+    from skl2onnx.common.data_types import guess_proto_type
+
+    from .preprocessing import MISSING_CATEGORY
+
+    prep = operator.raw_operator
+    g = _Graph(scope, operator, container,
+               proto=guess_proto_type(operator.outputs[0].type))
+    inputs = {v.raw_name: v.full_name for v in operator.inputs}
+    single = len(operator.inputs) == 1 and not hasattr(prep, "feature_names_in_")
+
+    def column(name):
+        if single:  # one matrix input: the column by position
+            return g.node("Gather", [operator.inputs[0].full_name, g.const(
+                np.array([int(name)], dtype=np.int64))], axis=1)
+        return inputs[input_name(name)]
+
+    transformers = prep.column_transformer_.named_transformers_
+    parts = []
+    if prep.numeric_columns_:
+        steps = [step for _, step in transformers["numeric"].steps]
+        x = g.node("Concat", [g.node("Cast", [column(c)], to=g.proto)
+                              for c in prep.numeric_columns_], axis=1)
+        medians = steps[0].statistics_.reshape(1, -1)
+        x = g.node("Where", [g.node("IsNaN", [x]), g.const(medians, "median"), x])
+        if len(steps) > 1:
+            scaler = steps[1]
+            center = getattr(scaler, "mean_", None)
+            if center is None:
+                center = getattr(scaler, "center_", None)
+            if center is not None:
+                x = g.node("Sub", [x, g.const(center.reshape(1, -1), "center")])
+            if getattr(scaler, "scale_", None) is not None:
+                x = g.node("Div", [x, g.const(scaler.scale_.reshape(1, -1), "scale")])
+        parts.append(x)
+    if prep.categorical_columns_:
+        imputer, encoder = [step for _, step in transformers["categorical"].steps]
+        rare_lists = getattr(encoder, "infrequent_categories_",
+                             [None] * len(encoder.categories_))
+        for i, name in enumerate(prep.categorical_columns_):
+            rare = set() if rare_lists[i] is None else set(rare_lists[i])
+            frequent = [c for c in encoder.categories_[i] if c not in rare]
+            # the infrequent column comes last and takes unseen levels too;
+            # without one, unseen levels encode as all zeros
+            other = len(frequent) if rare else -1
+            position = {str(c): j for j, c in enumerate(frequent)}
+            position.update({str(c): other for c in rare})
+            position[MISSING_CATEGORY] = position.get(str(imputer.statistics_[i]), other)
+            index = g.node("LabelEncoder", [column(name)], op_domain="ai.onnx.ml",
+                           op_version=2, keys_strings=list(position),
+                           values_int64s=list(position.values()), default_int64=other)
+            width = len(frequent) + bool(rare)
+            hot = g.node("Equal", [index, g.const(
+                np.arange(width, dtype=np.int64).reshape(1, -1))])
+            parts.append(g.node("Cast", [hot], to=g.proto))
+    g.node("Concat", parts, operator.outputs[0].full_name, axis=1)
 
 
 def register_onnx_converters():
     """Register sk_mlp's estimators with skl2onnx (idempotent).
 
     After this, ``skl2onnx.to_onnx`` converts ``MLPClassifier``,
-    ``MLPRegressor``, ``Perceptron`` and ``TabularPreprocessor`` (as the
-    ``ColumnTransformer`` it fitted), alone or inside scikit-learn pipelines.
+    ``MLPRegressor``, ``Perceptron`` and ``TabularPreprocessor`` (rare
+    levels grouped as it groups them), alone or inside scikit-learn
+    pipelines.
     Classifiers give a label output and a probability output (scores for
     the step perceptron) as plain tensors: pass
     ``options={"zipmap": False}`` to ``skl2onnx.to_onnx``, which
@@ -256,7 +335,6 @@ def register_onnx_converters():
     """
     skl2onnx = _skl2onnx()
     from skl2onnx import update_registered_converter
-    from skl2onnx._parse import update_registered_parser
 
     from ._classifier import MLPClassifier
     from ._perceptron import Perceptron
@@ -271,7 +349,8 @@ def register_onnx_converters():
                                 _convert_perceptron, options=options)
     update_registered_converter(MLPRegressor, "SkMlpMLPRegressor", _regressor_shapes,
                                 _convert_mlp_regressor)
-    update_registered_parser(TabularPreprocessor, _parse_tabular)
+    update_registered_converter(TabularPreprocessor, "SkMlpTabularPreprocessor",
+                                _tabular_shapes, _convert_tabular)
     return skl2onnx
 
 
@@ -284,13 +363,18 @@ def _initial_types(X, dtype):
     numeric = DoubleTensorType if dtype == np.float64 else FloatTensorType
     if not isinstance(X, pd.DataFrame):
         return [("X", numeric([None, np.asarray(X).shape[1]]))]
+    names = [input_name(column) for column in X.columns]
+    if len(set(names)) < len(names):
+        clashing = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"Columns {clashing} give the same ONNX input name once "
+                         "spelt as identifiers: rename them apart first.")
     types = []
     for column in X.columns:
         series = X[column]
         if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
-            types.append((str(column), StringTensorType([None, 1])))
+            types.append((input_name(column), StringTensorType([None, 1])))
         else:
-            types.append((str(column), numeric([None, 1])))
+            types.append((input_name(column), numeric([None, 1])))
     return types
 
 
@@ -321,9 +405,9 @@ def onnx_inputs(X, dtype=np.float32):
             # missing categories spelt as TabularPreprocessor spells them
             values = series.astype(object).map(
                 lambda v: MISSING_CATEGORY if pd.isna(v) else str(v))
-            feed[str(column)] = values.to_numpy().reshape(-1, 1)
+            feed[input_name(column)] = values.to_numpy().reshape(-1, 1)
         else:  # integer columns too: float inputs, as the preprocessing casts them
-            feed[str(column)] = series.to_numpy(dtype).reshape(-1, 1)
+            feed[input_name(column)] = series.to_numpy(dtype).reshape(-1, 1)
     return feed
 
 
@@ -338,12 +422,14 @@ def to_onnx(estimator, X_sample, *, dtype=np.float32, target_opset=None):
         ``TabularPreprocessor``.
     X_sample : pandas.DataFrame or array-like
         A few rows of input, for the input names and types: one input per
-        column for a DataFrame (strings for categorical columns), one
-        matrix ``"X"`` otherwise.
+        column for a DataFrame (strings for categorical columns; named by
+        :func:`input_name`, the column name as an identifier), one matrix
+        ``"X"`` otherwise.
     dtype : {np.float32, np.float64}, default=np.float32
         Float type of the graph.
-    target_opset : int, default=None
-        ONNX opset; None picks skl2onnx's default.
+    target_opset : int or dict, default=None
+        ONNX opset (or a dict of opsets per domain); None picks skl2onnx's
+        latest tested opset, with version 3 of the ``ai.onnx.ml`` domain.
 
     Returns
     -------
@@ -373,6 +459,11 @@ def to_onnx(estimator, X_sample, *, dtype=np.float32, target_opset=None):
 
     options = {id(step): {"zipmap": False} for step in _steps(estimator)
                if is_classifier(step) and not hasattr(step, "steps")}
+    if target_opset is None:
+        from skl2onnx import get_latest_tested_opset_version
+
+        # the ML domain's LabelEncoder needs version 2 or later
+        target_opset = {"": get_latest_tested_opset_version(), "ai.onnx.ml": 3}
     return skl2onnx.convert_sklearn(
         estimator, initial_types=_initial_types(X_sample, dtype), options=options,
         target_opset=target_opset)

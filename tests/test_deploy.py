@@ -179,27 +179,52 @@ def test_onnx_matches_the_perceptron(activation, dtype):
         np.testing.assert_allclose(second, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("prep", ["column_transformer", "tabular"])
+@pytest.mark.parametrize("prep", ["column_transformer", "standard", "robust", "none"])
 def test_onnx_pipeline_on_a_mixed_type_table(prep):
     rng = np.random.default_rng(0)
     n = 200
-    table = pd.DataFrame({"area": rng.normal(70, 20, n), "rooms": rng.integers(1, 6, n),
-                          "town": rng.choice(["n", "s", "e"], n)})
+    table = pd.DataFrame({"Id": np.arange(n), "area": rng.normal(70, 20, n),
+                          "rooms": rng.integers(1, 6, n),
+                          "town": rng.choice(["n", "s", "e"], n),
+                          "garden": rng.choice([True, False], n)})
     y = (table["area"] > 70).astype(int) + (table["town"] == "n")
-    if prep == "tabular":
-        table.loc[:5, "town"] = None
-        table.loc[6:9, "area"] = np.nan
-        first = TabularPreprocessor()
-    else:
+    if prep == "column_transformer":
         first = ColumnTransformer([("num", StandardScaler(), ["area", "rooms"]),
                                    ("cat", OneHotEncoder(handle_unknown="ignore"),
                                     ["town"])])
+    else:
+        # missing values, a rare level (grouped as infrequent), an id column
+        table.loc[:2, "town"] = "harbour"
+        table.loc[3:5, "town"] = None
+        table.loc[6:9, "area"] = np.nan
+        first = TabularPreprocessor(numeric_scaling=prep)
     pipe = _quiet_fit(make_pipeline(first, MLPClassifier((16,), max_iter=50,
                                                          device=DEVICE,
                                                          random_state=0)), table, y)
-    labels, proba = _session(pipe, table[:1], np.float32).run(None, onnx_inputs(table))
-    np.testing.assert_array_equal(labels, pipe.predict(table))
-    np.testing.assert_allclose(proba, pipe.predict_proba(table), rtol=1e-5, atol=1e-6)
+    new = table.copy()
+    if prep != "column_transformer":
+        new.loc[10:12, "town"] = "a level never seen"
+        assert "town_infrequent_sklearn" in first.get_feature_names_out()
+    labels, proba = _session(pipe, table[:1], np.float32).run(None, onnx_inputs(new))
+    np.testing.assert_array_equal(labels, pipe.predict(new))
+    np.testing.assert_allclose(proba, pipe.predict_proba(new), rtol=1e-5, atol=1e-6)
+
+
+def test_onnx_house_prices_pipeline_from_compare():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "kaggle_house_prices"
+    if not (data / "train.csv").exists():
+        pytest.skip(f"the house prices are not at {data}")
+    train = pd.read_csv(data / "train.csv")
+    X, y = train.drop(columns="SalePrice"), np.log(train["SalePrice"])
+    pipe = _quiet_fit(make_pipeline(TabularPreprocessor(), MLPRegressor(
+        max_iter=20, device=DEVICE, random_state=0)), X, y)
+    test = pd.read_csv(data / "test.csv")
+    for dtype in (np.float32, np.float64):
+        values, = _session(pipe, X[:1], dtype).run(None, onnx_inputs(test, dtype))
+        np.testing.assert_allclose(values.ravel(), pipe.predict(test), rtol=1e-5,
+                                   atol=1e-5 * np.std(y))
 
 
 def test_to_onnx_refuses_other_float_types():
