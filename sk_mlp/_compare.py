@@ -10,6 +10,8 @@ in each outer fold. ``summarize`` condenses the per-fold results;
 
 import json
 import math
+import signal
+import threading
 import time
 import warnings
 from collections import Counter
@@ -594,9 +596,12 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     rows, interrupted = [], False
     bar = _progress_bar(len(jobs), progress)
     try:
-        for row in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
-            rows.append(row)
-            bar.update(1)
+        with _interrupt_watch() as stop:
+            for row in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+                if stop.requested:  # a fit cut short by Ctrl-C: not a result
+                    raise KeyboardInterrupt
+                rows.append(row)
+                bar.update(1)
     except KeyboardInterrupt:
         interrupted = True
         messages.append(f"interrupted: {len(rows)} of {len(jobs)} fits finished.")
@@ -615,6 +620,34 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
                     log_target=log_target, device=device, random_state=random_state,
                     cv=len(folds)))
     return results
+
+
+class _interrupt_watch:
+    """Notes Ctrl-C during the fits (SIGINT in the main thread), then raises
+    KeyboardInterrupt as usual.
+
+    sk_mlp's networks, like skorch's, end training gracefully on Ctrl-C and
+    return the model they have; the flag lets ``compare`` tell that fit from
+    a finished one and stop instead of going on to the next.
+    """
+
+    requested = False
+
+    def __enter__(self):
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 def column_report(X):

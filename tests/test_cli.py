@@ -129,26 +129,28 @@ def test_console_script_is_installed():
 
 def test_ctrl_c_prints_and_writes_what_finished(tmp_path):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    # only networks: Ctrl-C lands inside a network's training, which (as in
+    # skorch) ends gracefully with the model it has; compare must still stop
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sk_mlp", "compare", "digits", "--models",
-         "linear,mlp", "--cv", "10", "--n-jobs", "1", "--device", "cpu",
-         "--output", tmp_path],
+        [sys.executable, "-m", "sk_mlp", "compare", "digits", "--models", "mlp",
+         "--cv", "10", "--n-jobs", "1", "--device", "cpu", "--output", tmp_path],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     # wait until the progress bar says a first fit finished, then press Ctrl-C
     seen, deadline = b"", time.monotonic() + 240
-    while b"1/20" not in seen and time.monotonic() < deadline:
+    while b"1/10" not in seen and time.monotonic() < deadline:
         chunk = os.read(proc.stderr.fileno(), 256)
         if not chunk:
             break
         seen += chunk
-    assert b"1/20" in seen, seen[-500:]
+    assert b"1/10" in seen, seen[-500:]
+    time.sleep(0.5)  # into the next fit's training
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr[-2000:]
     assert b"Traceback" not in stderr
     assert b"interrupted:" in stdout
     finished = pd.read_csv(tmp_path / "results.csv")
-    assert 1 <= len(finished) < 20
+    assert 1 <= len(finished) < 10
     assert not (tmp_path / "best_model.skops").exists()
 
 
