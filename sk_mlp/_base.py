@@ -384,7 +384,14 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
             self, lambda: self._fit_unguarded(X, y, sample_weight, incremental, classes)
         )
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
+    def _prepare_fit(self, X, y, sample_weight, incremental, classes):
+        """Everything ``fit`` does before training: validation, target
+        encoding and, on a reset, a freshly initialised network.
+
+        Returns ``(X, y, targets, weights, (shuffle_gen, dropout_gen,
+        split_seed))``; ``sk_mlp.diagnostics`` uses it to look at the network
+        training would start from.
+        """
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         reset = not self._is_fitted() or (not self.warm_start and not incremental)
@@ -439,11 +446,11 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         self.net_.l2_by_optimizer = self.solver in ("adam", "sgd")
         self.net_.base_weight_decay = self.weight_decay
         self.net_.loss_scale = self._loss_scale()
-        if getattr(self, "_initialize_only", False):
-            # sk_mlp.diagnostics looks at the freshly initialised network
-            self.n_iter_ = 0
-            self._diagnostic_targets = (X, targets, weights)
-            return self
+        return X, y, targets, weights, (shuffle_gen, dropout_gen, split_seed)
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
+        X, y, targets, weights, (shuffle_gen, dropout_gen, split_seed) = \
+            self._prepare_fit(X, y, sample_weight, incremental, classes)
         if self.solver == "lbfgs":
             train, _ = self._split(X, targets, weights, y, False, split_seed)
             epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,

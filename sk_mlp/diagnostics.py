@@ -92,16 +92,10 @@ def gradient_norms(estimator, X, y):
     fitted = hasattr(estimator, "net_")
     probe = copy.deepcopy(estimator) if fitted else clone(estimator)
     if fitted:
-        probe.set_params(warm_start=True)
-    probe._initialize_only = True
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            probe.fit(X, y)
-    finally:
-        del probe._initialize_only
-    X_valid, targets, _ = probe._diagnostic_targets
-    del probe._diagnostic_targets
+        probe.set_params(warm_start=True)  # measure the fitted weights
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X_valid, _, targets, _, _ = probe._prepare_fit(X, y, None, False, None)
     net = probe.net_
     module = net.module_
     module.eval()
