@@ -28,6 +28,7 @@ baselines' rows already in ``quality_folds.csv`` and refits sk_mlp only.
 
 import argparse
 import gzip
+import json
 import os
 import sys
 import time
@@ -39,7 +40,7 @@ import pandas as pd
 from sklearn import datasets as skdata
 from sklearn.dummy import DummyClassifier
 
-from sk_mlp import MLPClassifier, MLPRegressor, compare
+from sk_mlp import MLPClassifier, MLPRegressor, compare, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SK_MLP_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -152,13 +153,16 @@ def models(task, candidates=()):
 
 # ----------------------------------------------------------------- report
 def summary_table(folds):
+    """One row per data set and model: ``sk_mlp.summarize`` of each data set."""
     rows = []
-    for (dataset, model), group in folds.groupby(["dataset", "model"], sort=False):
-        rows.append(dict(dataset=dataset, model=model, metric=group["metric"].iloc[0],
-                         greater_is_better=bool(group["greater_is_better"].iloc[0]),
-                         mean=group["score"].mean(), std=group["score"].std(ddof=0),
-                         fit_time=group["fit_time"].mean(), folds=len(group)))
-    return pd.DataFrame(rows)
+    for dataset, group in folds.groupby("dataset", sort=False):
+        # in the order the models were run, not best first
+        summary = summarize(group).reindex(group["model"].unique()).reset_index()
+        summary.insert(0, "dataset", dataset)
+        summary["metric"] = group["metric"].iloc[0]
+        summary["greater_is_better"] = bool(group["greater_is_better"].iloc[0])
+        rows.append(summary.rename(columns={"score_mean": "mean", "score_std": "std"}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def records(summary):
@@ -232,8 +236,6 @@ def main(argv=None):
     parser.add_argument("--time-budget", type=float, default=600,
                         help="seconds per kernel-SVM model and data set")
     args = parser.parse_args(argv)
-
-    import json
 
     candidates = [(text.split("=", 1)[0], json.loads(text.split("=", 1)[1]))
                   for text in args.candidate]

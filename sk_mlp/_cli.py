@@ -143,7 +143,7 @@ def _format_table(summary, metric, log_target):
     return "\n".join(lines)
 
 
-def _plot(summary, results, path, metric):
+def _plot(summary, path, metric):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -172,7 +172,7 @@ def _plot(summary, results, path, metric):
     plt.close(fig)
 
 
-def _write_outputs(out, results, summary, metric, X, y, say):
+def _write_outputs(out, results, summary, metric, say):
     out.mkdir(parents=True, exist_ok=True)
     results.to_csv(out / "results.csv", index=False)
     summary.to_csv(out / "summary.csv")
@@ -188,7 +188,7 @@ def _write_outputs(out, results, summary, metric, X, y, say):
     written = ["results.csv", "results.json", "summary.csv"]
     if summary["score_mean"].notna().any():
         try:
-            _plot(summary, results, out / "comparison.png", metric)
+            _plot(summary, out / "comparison.png", metric)
             written.append("comparison.png")
         except ImportError:
             say("no figure: matplotlib is not installed (pip install 'sk_mlp[plot]').")
@@ -260,7 +260,7 @@ def _run_compare(args):
     say(_format_table(summary, metric, args.log_target))
     interrupted = results.attrs["interrupted"]
     if out is not None:
-        _write_outputs(out, results, summary, metric, X, y, say)
+        _write_outputs(out, results, summary, metric, say)
         if not interrupted and summary["score_mean"].notna().any():
             _save_best(out, results, X, y, say)
     return EXIT_INTERRUPTED if interrupted else 0

@@ -38,7 +38,7 @@ from ._classifier import MLPClassifier
 from ._device import resolve_device
 from ._perceptron import Perceptron
 from ._regressor import MLPRegressor
-from .preprocessing import TabularPreprocessor
+from .preprocessing import TabularPreprocessor, column_kinds
 
 __all__ = ["compare", "summarize", "fit_best", "detect_task", "MODELS", "METRICS"]
 
@@ -77,6 +77,9 @@ class _Model:
     regressor: object = None       # builds the regression estimator
     grid: dict = field(default_factory=dict)
     distributions: dict = field(default_factory=dict)
+    # the regressor's search space, where its parameters differ
+    regressor_grid: dict = None
+    regressor_distributions: dict = None
     # Kernel SVMs cost about n^1.8 (measured: 30k rows 20 s, 100k rows > 300 s
     # per fit): those are the fits the time budget can subsample or skip.
     superlinear: bool = False
@@ -89,6 +92,15 @@ class _Model:
                 f"{self.description} does not do {task}; leave it out of --models."
             )
         return factory(device, seed)
+
+    def space(self, task, search):
+        """Hyperparameters searched for ``task`` ({} without a search)."""
+        if search == "none":
+            return {}
+        regression = task == "regression" and self.regressor_grid is not None
+        if search == "grid":
+            return self.regressor_grid if regression else self.grid
+        return self.regressor_distributions if regression else self.distributions
 
 
 _HIDDEN_CHOICES = [(64,), (128,), (256,), (128, 128), (256, 256), (256, 256, 256)]
@@ -164,12 +176,12 @@ MODELS = {
         "LogisticRegression / Ridge",
         classifier=lambda device, seed: LogisticRegression(max_iter=1000),
         regressor=lambda device, seed: Ridge(),
-        grid={"C": [0.01, 0.1, 1.0, 10.0]} , distributions=_C_DISTRIBUTIONS,
+        grid=_C_GRID, distributions=_C_DISTRIBUTIONS,
+        # Ridge is searched over alpha rather than C
+        regressor_grid={"alpha": [0.1, 1.0, 10.0, 100.0]},
+        regressor_distributions={"alpha": loguniform(1e-3, 1e3)},
     ),
 }
-# Ridge is searched over alpha rather than C.
-_REGRESSION_SPACE = {"linear": ({"alpha": [0.1, 1.0, 10.0, 100.0]},
-                                {"alpha": loguniform(1e-3, 1e3)})}
 _SEARCHES = ("none", "grid", "random")
 _INNER_FOLDS = 3
 
@@ -280,13 +292,10 @@ def _pipeline(model, task, device, seed):
     return Pipeline([("preprocess", TabularPreprocessor()), ("model", estimator)])
 
 
-def _space(name, model, task, search):
-    if search == "none" or not isinstance(model, _Model):
-        return {}
-    grid, distributions = (_REGRESSION_SPACE[name] if task == "regression"
-                           and name in _REGRESSION_SPACE
-                           else (model.grid, model.distributions))
-    return grid if search == "grid" else distributions
+def _space(model, task, search):
+    """Search space of a registered model; estimators of the user's own are
+    not searched."""
+    return model.space(task, search) if isinstance(model, _Model) else {}
 
 
 def _n_candidates(space, search, n_iter):
@@ -581,7 +590,7 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     jobs = []
     for name, model in resolved.items():
         pipeline = _pipeline(model, task, device, random_state)
-        space = _space(name, model, task, search)
+        space = _space(model, task, search)
         rows_allowed = None
         if time_budget is not None and isinstance(model, _Model) and model.superlinear:
             rows_allowed = _probe_rows(name, pipeline, space, search, n_iter, task, X,
@@ -652,8 +661,6 @@ class _interrupt_watch:
 
 def column_report(X):
     """One line naming the columns the preprocessing drops, or ''."""
-    from .preprocessing import column_kinds
-
     dropped = column_kinds(X)["dropped"]
     if not dropped:
         return ""
@@ -691,7 +698,9 @@ def summarize(results):
     for name, group in results.groupby("model", sort=False):
         scored = group.dropna(subset=["score"])
         params = Counter(scored["best_params"]).most_common(1)
-        notes = sorted(set(note for note in group["note"] if note))
+        # (a results.csv read back has NaN for empty notes)
+        notes = sorted(set(note for note in group["note"] if isinstance(note, str)
+                           and note))
         rows[name] = dict(
             score_mean=scored["score"].mean(), score_std=scored["score"].std(ddof=0),
             fit_time=scored["fit_time"].mean(), predict_time=scored["predict_time"].mean(),
@@ -732,7 +741,7 @@ def fit_best(results, X, y):
     model = config["models"][name]
     y = _check_target(y, task, 2, config["log_target"])
     pipeline = _pipeline(model, task, config["device"], config["random_state"])
-    space = _space(name, model, task, config["search"])
+    space = _space(model, task, config["search"])
     scorer = METRICS[results.attrs["metric"]].scorer
     estimator = _search(pipeline, space, config["search"], config["n_iter"], task,
                         scorer, config["random_state"]) if space else pipeline

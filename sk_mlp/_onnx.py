@@ -457,7 +457,9 @@ def to_onnx(estimator, X_sample, *, dtype=np.float32, target_opset=None):
     skl2onnx = register_onnx_converters()
     from sklearn.base import is_classifier
 
-    options = {id(step): {"zipmap": False} for step in _steps(estimator)
+    from ._persistence import nested_estimators
+
+    options = {id(step): {"zipmap": False} for step in nested_estimators(estimator)
                if is_classifier(step) and not hasattr(step, "steps")}
     if target_opset is None:
         from skl2onnx import get_latest_tested_opset_version
@@ -467,10 +469,3 @@ def to_onnx(estimator, X_sample, *, dtype=np.float32, target_opset=None):
     return skl2onnx.convert_sklearn(
         estimator, initial_types=_initial_types(X_sample, dtype), options=options,
         target_opset=target_opset)
-
-
-def _steps(estimator):
-    yield estimator
-    for value in getattr(estimator, "get_params", lambda deep: {})(deep=True).values():
-        if hasattr(value, "fit"):
-            yield value

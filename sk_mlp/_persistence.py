@@ -483,7 +483,7 @@ def _load_skops(path, device):
     except Exception as exc:
         raise _invalid(path, f"skops could not load it ({exc})") from exc
     if device is not None:
-        for step in _nested_estimators(loaded):
+        for step in nested_estimators(loaded):
             if type(step) in _REGISTRY.values():
                 step.set_params(device=device)
                 if hasattr(step, "net_"):
@@ -491,8 +491,9 @@ def _load_skops(path, device):
     return loaded
 
 
-def _nested_estimators(estimator):
-    """``estimator`` and every estimator among its parameters."""
+def nested_estimators(estimator):
+    """``estimator`` and every estimator among its parameters (the steps of a
+    pipeline, a search's estimator, ...)."""
     yield estimator
     if hasattr(estimator, "get_params"):
         for value in estimator.get_params(deep=True).values():

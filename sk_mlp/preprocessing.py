@@ -194,13 +194,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             frame = X
         else:
-            array = np.asarray(X) if not hasattr(X, "toarray") else None
-            if array is None:
+            if hasattr(X, "toarray"):
                 raise TypeError(
                     "TabularPreprocessor takes dense tables (a pandas DataFrame or "
                     "a 2-D array); densify sparse input with .toarray() first, or "
                     "pass it straight to the estimator, which accepts sparse input."
                 )
+            array = np.asarray(X)
             if array.ndim != 2:
                 raise ValueError(
                     f"Expected a 2-D table, got an array of shape {array.shape}. "
