@@ -22,12 +22,29 @@ the HYPOTHESIS_PROFILE environment variable:
 """
 
 import os
+from pathlib import Path
 
 import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
 DEVICE = os.environ.get("SK_MLP_TEST_DEVICE", "cpu")
+
+# Real data lives beside the project (../shared/data), never inside it;
+# SK_MLP_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(os.environ.get(
+    "SK_MLP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def shared_data(relative):
+    """Path of ``relative`` in the shared data; the calling test is skipped,
+    naming the path, where it is absent (a clone away from the shared data:
+    the package never ships it, so there is nothing to test against)."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"needs {path}, which is absent: set SK_MLP_SHARED_DATA to the "
+                    "shared data folder")
+    return path
 
 if DEVICE.startswith("cuda") and not torch.cuda.is_available():
     raise pytest.UsageError(

@@ -15,10 +15,8 @@ import pytest
 
 import sk_mlp
 
-ROOT = Path(__file__).resolve().parents[1]
-# Real data lives beside the project (../shared/data), never inside it.
-DATA = Path(os.environ.get("SK_MLP_SHARED_DATA", ROOT.parent / "shared" / "data"))
-HOUSE_PRICES = DATA / "kaggle_house_prices" / "train.csv"
+from .conftest import shared_data
+
 
 
 def sk_mlp_cli(*args, timeout=300):
@@ -54,11 +52,9 @@ def test_bundled_dataset_end_to_end(tmp_path):
     assert sk_mlp.load(out / "best_model.skops").score(X, y) > 0.9
 
 
-@pytest.mark.skipif(not HOUSE_PRICES.exists(),
-                    reason=f"the house prices are not at {HOUSE_PRICES}; set "
-                           "SK_MLP_SHARED_DATA to the shared data folder")
 def test_house_prices_log_target(tmp_path):
-    run = sk_mlp_cli("compare", HOUSE_PRICES, "--target", "SalePrice", "--log-target",
+    house_prices = shared_data("kaggle_house_prices/train.csv")
+    run = sk_mlp_cli("compare", house_prices, "--target", "SalePrice", "--log-target",
                      "--models", "mlp,linear", "--cv", "2", "--device", "cpu",
                      "--output", tmp_path, "--no-progress")
     assert run.returncode == 0, run.stderr
@@ -69,7 +65,7 @@ def test_house_prices_log_target(tmp_path):
     # log-RMSE of a sensible model is far below the target's own spread (0.40)
     assert summary["score_mean"].max() < 0.25
     pipeline = sk_mlp.load(tmp_path / "best_model.skops")
-    test = pd.read_csv(HOUSE_PRICES.with_name("test.csv"))
+    test = pd.read_csv(house_prices.with_name("test.csv"))
     prices = np.exp(pipeline.predict(test))
     assert np.isfinite(prices).all() and 30_000 < np.median(prices) < 500_000
 
@@ -155,6 +151,7 @@ def test_ctrl_c_prints_and_writes_what_finished(tmp_path):
 
 
 def test_dask_cluster_runs_the_fits(tmp_path):
+    # in the test extra, so the README's test command never skips this
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   protocol="tcp", host="127.0.0.1",

@@ -78,10 +78,15 @@ def test_preprocessor_imputes_scales_and_encodes_unseen_levels():
     table, _ = _mixed_table()
     prep = TabularPreprocessor().fit(table)
     Xt = prep.transform(table)
-    assert np.isfinite(Xt).all() and Xt.dtype == np.float64
+    assert np.isfinite(Xt).all()
     names = prep.get_feature_names_out().tolist()
     assert names[:2] == ["area", "rooms"]
     np.testing.assert_allclose(Xt[:, :2].mean(axis=0), 0, atol=1e-12)
+    # a missing area becomes the median, then is scaled like any other
+    area = table["area"]
+    median = (area.median() - area.fillna(area.median()).mean()) / \
+        area.fillna(area.median()).std(ddof=0)
+    np.testing.assert_allclose(Xt[area.isna().to_numpy(), 0], median)
     # a level never seen in fit encodes without error, as no known level
     new = table.head(2).copy()
     new["town"] = "harbour"

@@ -1,6 +1,5 @@
 """Every example runs in quick mode, writes its pictures and prints its finding."""
 
-import os
 import re
 import subprocess
 import sys
@@ -8,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import shared_data
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-DATA = Path(os.environ.get("SK_MLP_SHARED_DATA",
-                           EXAMPLES.parents[1] / "shared" / "data"))
 
 # script -> (pictures, lines it must print: regular expressions)
 EXPECTED = {
@@ -54,12 +53,9 @@ def test_every_example_is_listed():
 
 @pytest.mark.parametrize("script", sorted(EXPECTED))
 def test_example_runs_in_quick_mode(script, tmp_path):
-    if script in NEEDS_DATA and not (DATA / NEEDS_DATA[script]).exists():
-        pytest.skip(f"{script} needs {DATA / NEEDS_DATA[script]}; set "
-                    "SK_MLP_SHARED_DATA to the shared data folder")
     command = [sys.executable, str(EXAMPLES / script), "--quick", "--output", tmp_path]
     if script in NEEDS_DATA:
-        command.insert(2, str(DATA / NEEDS_DATA[script]))
+        command.insert(2, str(shared_data(NEEDS_DATA[script])))
     run = subprocess.run(command, capture_output=True, text=True, timeout=600,
                          cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
