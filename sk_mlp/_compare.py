@@ -283,9 +283,19 @@ def _prefix(estimator):
             else "model__")
 
 
+def _seeded(estimator, seed):
+    """A clone of the user's ``estimator`` with every unset ``random_state``
+    (its own and its nested estimators') set to ``seed``, so that a
+    comparison is reproducible; seeds the user chose are kept."""
+    estimator = clone(estimator)
+    unset = {key: seed for key, value in estimator.get_params().items()
+             if key.split("__")[-1] == "random_state" and value is None}
+    return estimator.set_params(**unset)
+
+
 def _pipeline(model, task, device, seed):
     estimator = model.build(task, device, seed) if isinstance(model, _Model) \
-        else clone(model)
+        else _seeded(model, seed)
     if task == "regression" and isinstance(model, _Model) and not model.ours:
         # Baselines get standardised targets, as their authors advise.
         estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())

@@ -199,6 +199,30 @@ def test_fit_best_refits_the_winner_on_all_rows():
     assert pipeline.score(X, y) > 0.9
 
 
+def test_the_users_unseeded_estimators_are_seeded_so_a_comparison_repeats():
+    from sk_mlp import MLPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    mine = {"unseeded": MLPClassifier(hidden_layer_sizes=(8,), max_iter=20,
+                                      device=DEVICE),
+            "seeded": MLPClassifier(hidden_layer_sizes=(8,), max_iter=20,
+                                    device=DEVICE, random_state=5)}
+
+    def scores(random_state, cv=3):
+        results = compare(X, y, models=mine, cv=cv, random_state=random_state)
+        return results.set_index(["model", "fold"])["score"]
+
+    first, again = scores(0), scores(0)
+    pd.testing.assert_series_equal(first, again)
+    # the comparison's seed reaches the unseeded network, not the seeded one
+    # (the folds move with it too, so compare the networks on fixed splits)
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X, y))
+    fixed = {seed: scores(seed, splits) for seed in (0, 1)}
+    assert not fixed[0]["unseeded"].equals(fixed[1]["unseeded"])
+    pd.testing.assert_series_equal(fixed[0]["seeded"], fixed[1]["seeded"])
+    assert mine["unseeded"].random_state is None  # the user's object is untouched
+
+
 def test_a_failing_model_is_reported_and_the_others_go_on():
     class Broken(ClassifierMixin, BaseEstimator):
         def fit(self, X, y):
