@@ -144,6 +144,15 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # large ones.
 PREDICT_CHUNK = {"cpu": 2048, "cuda": 65536}
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# early_stopping='auto' holds out a validation split from this many rows: a
+# split of at least 20 rows. The quality benchmark found early stopping on
+# the validation loss helps from a few hundred rows up (Diabetes, 353
+# training rows: RMSE 55 with it, 64 without) and changes nothing
+# measurable on the smallest tables (Iris, Wine).
+AUTO_EARLY_STOPPING_ROWS = 200
+# dropout='auto': this rate with the stochastic solvers, none with L-BFGS
+# (whose line search needs a deterministic loss)
+AUTO_DROPOUT = 0.1
 
 
 def make_generators(random_state, devices):
@@ -177,7 +186,8 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         "tol": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "power_t": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "early_stopping_metric": [StrOptions({"auto", "loss", "score"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
@@ -189,7 +199,8 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like",
+                    StrOptions({"auto"})],
         "init": [StrOptions(set(INITIALIZERS))],
         "dtype": [StrOptions(set(DTYPES) | {"auto"})],
         "device": [str],
@@ -213,6 +224,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         learning_rate,
         power_t,
         early_stopping,
+        early_stopping_metric,
         validation_fraction,
         max_grad_norm,
         n_iter_no_change,
@@ -243,6 +255,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         self.learning_rate = learning_rate
         self.power_t = power_t
         self.early_stopping = early_stopping
+        self.early_stopping_metric = early_stopping_metric
         self.validation_fraction = validation_fraction
         self.max_grad_norm = max_grad_norm
         self.n_iter_no_change = n_iter_no_change
@@ -320,6 +333,9 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         return tuple(int(s) for s in sizes)
 
     def _dropout_rates(self, n_hidden):
+        if isinstance(self.dropout, str):  # 'auto'
+            rate = 0.0 if self.solver == "lbfgs" else AUTO_DROPOUT
+            return (rate,) * n_hidden
         if isinstance(self.dropout, Real):
             return (float(self.dropout),) * n_hidden
         rates = tuple(float(r) for r in self.dropout)
@@ -392,7 +408,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         split_seed))``; ``sk_mlp.diagnostics`` uses it to look at the network
         training would start from.
         """
-        if incremental and self.early_stopping:
+        if incremental and self.early_stopping is True:
             raise ValueError("partial_fit does not support early_stopping=True")
         reset = not self._is_fitted() or (not self.warm_start and not incremental)
         X, y = validate_data(
@@ -458,8 +474,17 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
                                    chunk=self._chunk_rows(X), verbose=bool(self.verbose))
             self.t_ += epochs_run * len(train)
         else:
-            early_stopping = self.early_stopping and not incremental
-            train, valid = self._split(X, targets, weights, y, early_stopping, split_seed)
+            early_stopping = self._uses_early_stopping(X.shape[0], incremental)
+            try:
+                train, valid = self._split(X, targets, weights, y, early_stopping,
+                                           split_seed)
+            except ValueError:
+                if self.early_stopping != "auto":
+                    raise
+                # 'auto' holds out a split only where one can be made (every
+                # class in both parts, a positive weight left for training)
+                early_stopping = False
+                train, valid = self._split(X, targets, weights, y, False, split_seed)
             monitor = self._configure_net(len(train), early_stopping, shuffle_gen,
                                           dropout_gen)
             epochs_before = len(self.net_.history)
@@ -482,6 +507,25 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
                 "contain large values and need to be preprocessed."
             )
         return self
+
+    def _uses_early_stopping(self, n_samples, incremental=False):
+        """Whether this fit holds out a validation split and stops on it:
+        ``early_stopping``, where ``'auto'`` means from
+        ``AUTO_EARLY_STOPPING_ROWS`` training rows up (never in
+        ``partial_fit``, which trains one epoch)."""
+        if incremental:
+            return False
+        if self.early_stopping == "auto":
+            return n_samples >= AUTO_EARLY_STOPPING_ROWS
+        return bool(self.early_stopping)
+
+    def _early_stopping_metric(self):
+        """What early stopping watches: ``early_stopping_metric``, where
+        ``'auto'`` is the validation loss for ``early_stopping='auto'`` and
+        scikit-learn's validation score for ``early_stopping=True``."""
+        if self.early_stopping_metric == "auto":
+            return "loss" if self.early_stopping == "auto" else "score"
+        return self.early_stopping_metric
 
     def _network_dtype(self):
         """The network's precision: ``dtype``, where 'auto' is float64 for
@@ -633,7 +677,8 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
             callbacks__progress__total=self.max_iter if self.verbose else None,
             callbacks__printer__enabled=bool(self.verbose),
             callbacks__monitor=Monitor(self.tol, self.n_iter_no_change, early_stopping,
-                                       adaptive=self.learning_rate == "adaptive"),
+                                       adaptive=self.learning_rate == "adaptive",
+                                       metric=self._early_stopping_metric()),
         )
         return dict(net.callbacks_)["monitor"]
 
@@ -833,9 +878,14 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
 
     @property
     def best_validation_score_(self):
-        """Best validation score (that of the restored weights), or None."""
+        """Validation score of the restored weights (the best score when
+        early stopping watches the score), or None without early stopping."""
         scores = self.validation_scores_
-        return None if scores is None else max(scores)
+        if scores is None:
+            return None
+        restored = [row["valid_score"] for row in self.net_.history
+                    if row.get("restored")]
+        return float(restored[-1]) if restored else max(scores)
 
     @property
     def validation_loss_curve_(self):
@@ -847,7 +897,8 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         """Per-epoch record as a list of dicts: ``epoch``, ``train_loss``,
         ``valid_loss`` and ``valid_score`` (with early stopping), ``lr``,
         ``dur`` (seconds), ``grad_norm`` (with ``max_grad_norm``; largest
-        norm before clipping). ``pandas.DataFrame(est.history_)`` tabulates it."""
+        norm before clipping), ``restored`` (True on the epoch whose weights
+        early stopping kept). ``pandas.DataFrame(est.history_)`` tabulates it."""
         return [
             {k: v for k, v in row.items() if k not in ("batches", "train_batch_count")}
             for row in self.net_.history

@@ -158,8 +158,8 @@ class TrainingNet(NeuralNet):
             step = self.validation_step(batch)
             losses.append(step["loss"] * len(batch[0]))
             outputs.append(step["y_pred"])
-        self.history.record("valid_loss", _scaled(
-            (torch.stack(losses).sum() / len(valid)).item(), self.loss_scale))
+        self.raw_valid_loss_ = (torch.stack(losses).sum() / len(valid)).item()
+        self.history.record("valid_loss", _scaled(self.raw_valid_loss_, self.loss_scale))
         logits = torch.cat(outputs)
         target = valid.y
         self.history.record("valid_score", float(self.valid_scorer(logits, target)))
@@ -314,8 +314,10 @@ class Monitor(Callback):
     """Watches every epoch: stopping rule, learning-rate adaptation, best and
     last finite weights.
 
-    The monitored quantity is the validation score when ``early_stopping``
-    (higher is better), else the training loss (lower is better). When it
+    The monitored quantity is, with ``early_stopping``, the validation score
+    (``metric='score'``, higher is better, scikit-learn's rule) or the
+    validation loss (``metric='loss'``, lower is better), else the training
+    loss (lower is better). When it
     has not improved by ``tol`` for more than ``n_iter_no_change`` epochs,
     training stops (scikit-learn's rule), unless ``adaptive``: then the
     learning rate is divided by 5 first, and training stops once it would
@@ -325,11 +327,13 @@ class Monitor(Callback):
     weights are restored at the end of training, Ctrl-C included.
     """
 
-    def __init__(self, tol, n_iter_no_change, early_stopping=False, adaptive=False):
+    def __init__(self, tol, n_iter_no_change, early_stopping=False, adaptive=False,
+                 metric="score"):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.adaptive = adaptive
+        self.metric = metric
 
     def initialize(self):
         self.best_ = -float("inf")
@@ -369,8 +373,14 @@ class Monitor(Callback):
             net.stop_training_ = True
             return
         self.finite_params_.copy_(params)
-        if self.early_stopping:
+        if self.early_stopping and self.metric == "score":
             score, tol = row["valid_score"], self.tol
+        elif self.early_stopping:
+            # the validation loss on the scale the network minimises, as the
+            # training loss below: tol means the same with either
+            score = -getattr(net, "raw_valid_loss_", row["valid_loss"])
+            if not np.isfinite(score):
+                score = -np.inf
         else:
             score = -loss
         if score < self.best_ + tol:
@@ -395,6 +405,8 @@ class Monitor(Callback):
     def on_train_end(self, net, **kwargs):
         if self.early_stopping and self.best_params_ is not None:
             self._load(net, self.best_params_)
+            # marks the epoch whose weights the model keeps
+            net.history[self.best_epoch_ - 1]["restored"] = True
         elif not bool(torch.isfinite(self._params(net)).all()):
             # diverged, or interrupted in the middle of a diverging step
             self.diverged_ = True

@@ -214,7 +214,7 @@ def test_weight_decay_reaches_weights_only(solver, device):
 @pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
 def test_no_weight_decay_means_none_at_all(solver, device):
     X, y = _data(MLPClassifier)
-    clf = MLPClassifier((5,), solver=solver, alpha=0.0, max_iter=1,
+    clf = MLPClassifier((5,), solver=solver, alpha=0.0, weight_decay=0.0, max_iter=1,
                         device=device).fit(X, y)
     assert all(g["weight_decay"] == 0.0 for g in clf.net_.optimizer_.param_groups)
 
@@ -257,7 +257,8 @@ def test_inverted_dropout_scales_in_training_and_is_identity_in_eval():
 
 def test_dropout_changes_training_but_not_prediction(device):
     X, y = _data(MLPClassifier)
-    plain = MLPClassifier((32,), max_iter=20, random_state=0, device=device).fit(X, y)
+    plain = MLPClassifier((32,), dropout=0.0, max_iter=20, random_state=0,
+                          device=device).fit(X, y)
     dropped = MLPClassifier((32,), dropout=0.5, max_iter=20, random_state=0,
                             device=device).fit(X, y)
     assert not np.allclose(plain.coefs_[0], dropped.coefs_[0])
@@ -382,7 +383,8 @@ def test_regressor_no_hidden_layer_is_linear_regression(device):
 
     X, y = make_regression(n_samples=200, n_features=3, noise=0.5, random_state=0)
     reg = MLPRegressor(hidden_layer_sizes=(), learning_rate_init=0.01, max_iter=300,
-                       alpha=0.0, n_iter_no_change=np.inf, standardize_target=True,
+                       alpha=0.0, weight_decay=0.0, early_stopping=False,
+                       n_iter_no_change=np.inf, standardize_target=True,
                        random_state=0, device=device).fit(X, y)
     lin = LinearRegression().fit(X, y)
     np.testing.assert_allclose(reg.predict(X), lin.predict(X), rtol=1e-3, atol=0.05)

@@ -14,7 +14,26 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import MinMaxScaler
 
-from sk_mlp import MLPClassifier, MLPRegressor
+import sk_mlp
+
+# These tests hold sk_mlp to scikit-learn's model, so they build it the way
+# the README tells a user to: with scikit-learn's defaults set back (settings
+# a test passes still win).
+SKLEARN = dict(hidden_layer_sizes=(100,), dropout=0.0, weight_decay=0.0,
+               early_stopping=False)
+
+
+def _with_sklearn_defaults(cls):
+    def build(*args, **kwargs):
+        defaults = {k: v for k, v in SKLEARN.items() if not (args and k == "hidden_layer_sizes")}
+        return cls(*args, **{**defaults, **kwargs})
+
+    build.__name__ = cls.__name__
+    return build
+
+
+MLPClassifier = _with_sklearn_defaults(sk_mlp.MLPClassifier)
+MLPRegressor = _with_sklearn_defaults(sk_mlp.MLPRegressor)
 
 
 def _quiet(est, *args, **kwargs):

@@ -66,14 +66,47 @@ def global_random_seed():
 '''
 
 
+# sk_mlp's classes with scikit-learn's defaults put back (the README's
+# recipe): the suite constructs estimators with scikit-learn's defaults in
+# mind (e.g. a 100-unit layer trained for exactly max_iter epochs). The
+# classes are the real ones; only the defaults of their signature change.
+_SKLEARN_DEFAULTS_MODULE = '''
+import inspect
+import types
+
+import sk_mlp
+
+SKLEARN = dict(hidden_layer_sizes=(100,), dropout=0.0, weight_decay=0.0,
+               early_stopping=False, standardize_target=False)
+
+
+def _with_defaults(cls):
+    init = cls.__init__
+    params = inspect.signature(init).parameters
+    changed = {k: v for k, v in SKLEARN.items() if k in params}
+    positional = tuple(changed.get(p.name, p.default) for p in params.values()
+                       if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty)
+    new_init = types.FunctionType(init.__code__, init.__globals__, "__init__",
+                                  positional, init.__closure__)
+    new_init.__kwdefaults__ = {k: changed.get(k, v) for k, v in init.__kwdefaults__.items()}
+    new_init.__qualname__ = cls.__name__ + ".__init__"
+    return type(cls.__name__, (cls,), {"__init__": new_init, "__module__": __name__})
+
+
+MLPClassifier = _with_defaults(sk_mlp.MLPClassifier)
+MLPRegressor = _with_defaults(sk_mlp.MLPRegressor)
+'''
+
+
 def test_sklearn_mlp_suite_passes_on_sk_mlp(tmp_path):
     # scikit-learn's conftest provides global_random_seed; set to 42 here
     (tmp_path / "conftest.py").write_text(_SEED_FIXTURE)
+    (tmp_path / "sk_mlp_sklearn_defaults.py").write_text(_SKLEARN_DEFAULTS_MODULE)
     deselect = " and ".join(f"not {name}" for name in MLP_PRIVATE)
     result, summary = _run_swapped(
         tmp_path, "neural_network/tests/test_mlp.py",
         "from sklearn.neural_network import MLPClassifier, MLPRegressor",
-        "from sk_mlp import MLPClassifier, MLPRegressor",
+        "from sk_mlp_sklearn_defaults import MLPClassifier, MLPRegressor",
         extra_args=("-k", deselect))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     passed = int(re.search(r"(\d+) passed", summary).group(1))

@@ -56,7 +56,7 @@ def test_early_stopping_regressor_scores_are_r2(device):
 
 def test_no_validation_attributes_without_early_stopping(device):
     X, y = _noisy_classification()
-    clf = _quiet(MLPClassifier((8,), max_iter=5, device=device), X, y)
+    clf = _quiet(MLPClassifier((8,), early_stopping=False, max_iter=5, device=device), X, y)
     assert clf.validation_scores_ is None and clf.best_validation_score_ is None
     assert clf.validation_loss_curve_ is None
     assert clf.best_loss_ == min(clf.loss_curve_)
@@ -125,8 +125,11 @@ def test_zero_weights_drop_rows_and_integer_weights_repeat_them(Est, device):
     X, y, w = _weights_case()
     if Est is MLPRegressor:
         y = X @ np.arange(5.0) + 1.0
+    # no dropout and no validation split: their random draws depend on the
+    # number of rows, which repeating rows changes
     kwargs = dict(hidden_layer_sizes=(16,), batch_size=1000, shuffle=False, max_iter=50,
-                  learning_rate_init=0.01, random_state=0, device=device)
+                  learning_rate_init=0.01, dropout=0.0, early_stopping=False,
+                  random_state=0, device=device)
     weighted = _quiet(Est(**kwargs), X, y, sample_weight=w)
     repeated = _quiet(Est(**kwargs), np.repeat(X, w, axis=0), np.repeat(y, w))
     method = "predict_proba" if Est is MLPClassifier else "predict"
@@ -293,14 +296,16 @@ def test_plot_learning_curves(device):
     train_line, valid_line = ax.get_lines()
     np.testing.assert_allclose(train_line.get_ydata(), with_valid.loss_curve_)
     np.testing.assert_allclose(valid_line.get_ydata(), with_valid.validation_loss_curve_)
-    plain = _quiet(MLPClassifier((8,), max_iter=5, device=device), X, y)
+    plain = _quiet(MLPClassifier((8,), early_stopping=False, max_iter=5, device=device),
+                   X, y)
     assert len(plot_learning_curves(plain).get_lines()) == 1
 
 
 # ---------------------------------------------------------- MC dropout
 def test_mc_dropout_std_is_zero_without_dropout(device):
     X, y = _noisy_classification()
-    clf = _quiet(MLPClassifier((16,), max_iter=5, random_state=0, device=device), X, y)
+    clf = _quiet(MLPClassifier((16,), dropout=0.0, max_iter=5, random_state=0,
+                               device=device), X, y)
     mean, std = clf.predict_proba_mc(X, n_samples=5)
     assert (std == 0).all()
     np.testing.assert_allclose(mean, clf.predict_proba(X), rtol=1e-6)
@@ -330,7 +335,8 @@ def test_regressor_predict_mc(device):
     assert mean.shape == std.shape == (200,)
     assert (std > 0).all()
     assert np.corrcoef(mean, reg.predict(X))[0, 1] > 0.99
-    no_dropout = _quiet(MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, device=device), X, y)
+    no_dropout = _quiet(MLPRegressor(hidden_layer_sizes=(8,), dropout=0.0, max_iter=5,
+                                     device=device), X, y)
     assert (no_dropout.predict_mc(X, n_samples=3)[1] == 0).all()
     with pytest.raises(ValueError, match="n_samples"):
         reg.predict_mc(X, n_samples=0)

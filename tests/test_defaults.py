@@ -1,0 +1,101 @@
+"""The defaults' behaviour: early_stopping='auto' on the validation loss,
+best-epoch restore, and the settings that give scikit-learn's model back.
+
+The defaults were chosen on benchmarks/bench_quality.py; these tests keep
+what they do, not the benchmark's numbers.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+
+from sk_mlp import MLPClassifier, MLPRegressor
+from sk_mlp._base import AUTO_EARLY_STOPPING_ROWS
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+def _noisy(n, seed=0):
+    return make_classification(n_samples=n, n_features=20, n_informative=5,
+                               flip_y=0.2, random_state=seed)
+
+
+def test_auto_early_stopping_holds_out_a_split_from_the_threshold_up(device):
+    small = max(AUTO_EARLY_STOPPING_ROWS - 1, 20)
+    X, y = _noisy(AUTO_EARLY_STOPPING_ROWS + small)
+    kwargs = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device=device)
+    on = _fit(MLPClassifier(**kwargs), X[:AUTO_EARLY_STOPPING_ROWS], y[:AUTO_EARLY_STOPPING_ROWS])
+    assert on.validation_loss_curve_ is not None and on.best_loss_ is None
+    if AUTO_EARLY_STOPPING_ROWS > 1:
+        off = _fit(MLPClassifier(**kwargs), X[:AUTO_EARLY_STOPPING_ROWS - 1],
+                   y[:AUTO_EARLY_STOPPING_ROWS - 1])
+        assert off.validation_loss_curve_ is None
+        assert off.best_loss_ == min(off.loss_curve_)
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_auto_early_stopping_restores_the_epoch_of_lowest_validation_loss(Estimator, device):
+    if Estimator is MLPClassifier:
+        X, y = _noisy(max(600, AUTO_EARLY_STOPPING_ROWS))
+    else:
+        X, y = make_regression(n_samples=max(600, AUTO_EARLY_STOPPING_ROWS), n_features=20,
+                               n_informative=5, noise=30.0, random_state=0)
+    kwargs = dict(hidden_layer_sizes=(128,), learning_rate_init=0.01, dropout=0.0,
+                  random_state=0, device=device)
+    est = _fit(Estimator(max_iter=300, **kwargs), X, y)
+    losses = est.validation_loss_curve_
+    best_epoch = int(np.argmin(losses)) + 1
+    assert best_epoch < est.n_iter_ < 300  # it overfitted, stopped, went back
+    restored = [i + 1 for i, row in enumerate(est.history_) if row.get("restored")]
+    assert restored == [best_epoch]
+    assert est.best_validation_score_ == est.validation_scores_[best_epoch - 1]
+    # the same run cut at that epoch holds exactly the weights returned
+    cut = _fit(Estimator(max_iter=best_epoch, n_iter_no_change=10**6, **kwargs), X, y)
+    for ours, theirs in zip(est.coefs_, cut.coefs_):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_explicit_early_stopping_keeps_scikit_learns_score_rule(device):
+    X, y = _noisy(600)
+    kwargs = dict(hidden_layer_sizes=(128,), learning_rate_init=0.01, dropout=0.0,
+                  max_iter=300, random_state=0, device=device)
+    by_score = _fit(MLPClassifier(early_stopping=True, **kwargs), X, y)
+    scores = by_score.validation_scores_
+    assert by_score.best_validation_score_ == max(scores)
+    restored = [i for i, row in enumerate(by_score.history_) if row.get("restored")]
+    assert scores[restored[0]] == max(scores)
+    # the loss may be asked for explicitly, with early_stopping=True too
+    by_loss = _fit(MLPClassifier(early_stopping=True, early_stopping_metric="loss",
+                                 **kwargs), X, y)
+    restored = [i for i, row in enumerate(by_loss.history_) if row.get("restored")]
+    assert by_loss.validation_loss_curve_[restored[0]] == min(by_loss.validation_loss_curve_)
+
+
+def test_auto_early_stopping_trains_on_everything_where_no_split_can_be_made(device):
+    # one row of class 2: a stratified split cannot put it on both sides
+    X, y = _noisy(max(300, AUTO_EARLY_STOPPING_ROWS))
+    y = y.copy()
+    y[0] = 2
+    kwargs = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device=device)
+    clf = _fit(MLPClassifier(**kwargs), X, y)
+    assert clf.validation_loss_curve_ is None
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    with pytest.raises(ValueError, match="stratified"):
+        _fit(MLPClassifier(early_stopping=True, **kwargs), X, y)
+
+
+def test_partial_fit_under_auto_early_stopping_trains_one_epoch_on_all_rows(device):
+    X, y = _noisy(max(300, AUTO_EARLY_STOPPING_ROWS))
+    clf = MLPClassifier(hidden_layer_sizes=(8,), random_state=0, device=device)
+    clf.partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 2
+    assert clf.validation_loss_curve_ is None
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1])
