@@ -21,8 +21,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 # %%
 model = make_pipeline(
     StandardScaler(),
-    MLPClassifier(hidden_layer_sizes=(128,), dropout=0.2, weight_decay=1e-4,
-                  max_iter=300, random_state=0),
+    # the defaults: two layers of 256, dropout, weight decay, early stopping
+    # on a 10 % validation split with the best epoch restored
+    MLPClassifier(random_state=0),
 )
 start = time.perf_counter()
 model.fit(X_train, y_train)

@@ -9,6 +9,7 @@ from ._perceptron import Perceptron
 from ._persistence import load, save
 from ._plotting import plot_learning_curves
 from ._regressor import MLPRegressor
+from ._sklearn_defaults import sklearn_defaults
 
 __version__ = "0.1.0"
 
@@ -29,5 +30,6 @@ __all__ = [
     "load",
     "save",
     "plot_learning_curves",
+    "sklearn_defaults",
     "__version__",
 ]

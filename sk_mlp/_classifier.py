@@ -12,7 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import BaseMLP, _stochastic_solver, log_of_proba
-from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
+from ._docs import MLP_ATTRIBUTES, mlp_parameters
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -24,7 +24,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     Parameters
     ----------
-{MLP_PARAMETERS}
+{mlp_parameters('classifier')}
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss (multiplying ``sample_weight``):
         the remedy for imbalanced classes. ``'balanced'`` uses
@@ -74,13 +74,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
-        learning_rate="constant",
+        learning_rate="adaptive",
         power_t=0.5,
         early_stopping="auto",
         early_stopping_metric="auto",
         validation_fraction=0.1,
         max_grad_norm=None,
-        n_iter_no_change=10,
+        n_iter_no_change=5,
         max_fun=15000,
         shuffle=True,
         momentum=0.9,

@@ -1,6 +1,6 @@
 """Parameter documentation shared by the MLP estimators' docstrings."""
 
-MLP_PARAMETERS = """\
+_MLP_PARAMETERS = """\
     hidden_layer_sizes : tuple of int, default=(256, 256)
         Width of each hidden layer. ``()`` means no hidden layer: the model is
         then softmax/logistic regression (classifier) or linear regression.
@@ -32,8 +32,8 @@ MLP_PARAMETERS = """\
         ``alpha / batch_size`` per step under ``'sgd'``. ``weight_decay``
         (PyTorch's per-step decay) adds to it when both are set.
 
-    learning_rate_init : float, default=0.001
-        Step size of the optimiser.
+    learning_rate_init : float, default=@LR_INIT@
+        Step size of the optimiser.@LR_INIT_WHY@
 
     batch_size : int or 'auto', default='auto'
         Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
@@ -48,14 +48,15 @@ MLP_PARAMETERS = """\
         on the targets' own scale. For ``'lbfgs'``, the gradient tolerance.
 
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
-default='constant'
+default=@SCHEDULE@
         Learning-rate schedule, set once per epoch: ``'constant'`` keeps
         ``learning_rate_init``; ``'invscaling'`` uses
         ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
         seen; ``'adaptive'`` divides the rate by 5 whenever the monitored
         quantity stalls for ``n_iter_no_change`` epochs (and stops once it
-        would fall below 1e-6); ``'cosine'`` anneals it to 0 over
-        ``max_iter`` epochs.
+        would fall below 1e-6; with any solver, where scikit-learn's applies
+        to ``'sgd'`` only); ``'cosine'`` anneals it to 0 over ``max_iter``
+        epochs.@SCHEDULE_WHY@
 
     power_t : float, default=0.5
         Exponent of ``'invscaling'``.
@@ -67,12 +68,12 @@ default='constant'
         ``n_iter_no_change`` epochs, and restore the weights of the best
         epoch. ``True`` is scikit-learn's rule (the validation score).
         ``'auto'`` (sk_mlp's default; scikit-learn's is ``False``) turns it on
-        from ``AUTO_EARLY_STOPPING_ROWS`` training rows, wherever a split can
-        be made (every class on both sides), watching the validation loss:
-        a wide network then stops when it starts to overfit instead of
-        after ``max_iter`` epochs, which the quality benchmark shows is what
-        lets the defaults win on noisy and larger tables. Never in
-        ``partial_fit``.
+        from 200 training rows (a split of 20 rows or more), wherever a split
+        can be made (every class on both sides), watching the validation
+        loss: the wide default network then stops when it starts to overfit
+        instead of after ``max_iter`` epochs, which is what lets the defaults
+        win on the quality benchmark's noisy and larger tables (Caravan AUC
+        0.73 against 0.66 without). Never in ``partial_fit``.
 
     early_stopping_metric : {'auto', 'loss', 'score'}, default='auto'
         What early stopping watches: ``'score'`` the validation accuracy (R^2
@@ -87,9 +88,10 @@ default='constant'
     max_grad_norm : float or None, default=None
         Clip the gradient norm of every step to this value (off when None).
 
-    n_iter_no_change : int or np.inf, default=10
-        Number of epochs without improvement tolerated before stopping;
-        ``np.inf`` never stops early.
+    n_iter_no_change : int or np.inf, default=@PATIENCE@
+        Number of epochs without improvement tolerated before stopping (or,
+        with ``learning_rate='adaptive'``, before the rate is cut);
+        ``np.inf`` never stops early.@PATIENCE_WHY@
 
     max_fun : int, default=15000
         Most loss evaluations of ``solver='lbfgs'``.
@@ -220,3 +222,42 @@ MLP_ATTRIBUTES = """\
     net_ : skorch.NeuralNet
         The fitted skorch net; ``net_.module_`` is the torch module.
 """
+
+
+# Defaults that differ between the classifier and the regressor, with why.
+_TASK_DEFAULTS = {
+    "classifier": {
+        "@LR_INIT@": "0.001",
+        "@LR_INIT_WHY@": "",
+        "@SCHEDULE@": "'adaptive'",
+        "@SCHEDULE_WHY@": """ scikit-learn's default is ``'constant'``. For the classifier
+        ``'adaptive'`` with ``n_iter_no_change=5``, under early stopping on
+        the validation loss, cuts the rate as soon as the validation loss
+        stalls: Fashion-MNIST test accuracy 0.901 against 0.891 with a
+        constant rate, the benchmark's other classification tables
+        unchanged within their fold spread.""",
+        "@PATIENCE@": "5",
+        "@PATIENCE_WHY@": " scikit-learn's default is 10 (see ``learning_rate``).",
+    },
+    "regressor": {
+        "@LR_INIT@": "0.003",
+        "@LR_INIT_WHY@": """ scikit-learn's default is 0.001; on
+        standardised targets (``standardize_target=True``) the regressor
+        fits the benchmark's regression tables better with 0.003 (7 of 10
+        tables better, the house prices 0.131 against 0.144 log-RMSE, Credit
+        RMSE 58 against 70).""",
+        "@SCHEDULE@": "'constant'",
+        "@SCHEDULE_WHY@": "",
+        "@PATIENCE@": "10",
+        "@PATIENCE_WHY@": "",
+    },
+}
+
+
+def mlp_parameters(kind):
+    """The shared parameter section with the defaults of ``kind``
+    ('classifier' or 'regressor')."""
+    text = _MLP_PARAMETERS
+    for placeholder, value in _TASK_DEFAULTS[kind].items():
+        text = text.replace(placeholder, value)
+    return text

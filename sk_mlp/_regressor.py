@@ -8,7 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, _num_samples, check_array
 
 from ._base import BaseMLP, _stochastic_solver, check_finite_outputs
-from ._docs import MLP_ATTRIBUTES, MLP_PARAMETERS
+from ._docs import MLP_ATTRIBUTES, mlp_parameters
 from ._safe_math import weighted_mean_and_std
 
 
@@ -28,7 +28,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Half the mean squared error with an identity output, or the half
         Poisson deviance with an exponential output (targets must be >= 0).
 
-{MLP_PARAMETERS}
+{mlp_parameters('regressor')}
     standardize_target : bool, default=True
         Fit the network to standardised targets (squared error only), and
         map its outputs back. The default differs from scikit-learn, which
@@ -77,7 +77,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         *,
         solver="adam",
         alpha=0.0001,
-        learning_rate_init=0.001,
+        learning_rate_init=0.003,
         batch_size="auto",
         max_iter=200,
         tol=1e-4,

@@ -12,7 +12,7 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
-from sk_mlp import MLPClassifier, MLPRegressor
+from sk_mlp import MLPClassifier, MLPRegressor, sklearn_defaults
 from sk_mlp._base import AUTO_EARLY_STOPPING_ROWS
 
 
@@ -99,3 +99,43 @@ def test_partial_fit_under_auto_early_stopping_trains_one_epoch_on_all_rows(devi
     assert clf.validation_loss_curve_ is None
     with pytest.raises(ValueError, match="early_stopping"):
         MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1])
+
+
+def test_auto_dropout_is_on_for_stochastic_solvers_and_off_for_lbfgs(device):
+    X, y = _noisy(100)
+    kwargs = dict(hidden_layer_sizes=(8, 8), max_iter=3, random_state=0, device=device)
+    adam = _fit(MLPClassifier(**kwargs), X, y)
+    assert [d.p for d in adam.net_.module_.dropouts] == [0.1, 0.1]
+    # L-BFGS needs a deterministic loss: the default must not stand in its way
+    lbfgs = _fit(MLPClassifier(solver="lbfgs", **kwargs), X, y)
+    assert lbfgs.net_.module_.dropouts == []
+    with pytest.raises(ValueError, match="deterministic"):
+        MLPClassifier(solver="lbfgs", dropout=0.1, **kwargs).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_sklearn_defaults_give_back_every_default_of_scikit_learn(Estimator):
+    import inspect
+
+    from sklearn import neural_network
+
+    reference = getattr(neural_network, Estimator.__name__)
+    theirs = reference().get_params()
+    ours = Estimator(**sklearn_defaults(Estimator)).get_params()
+    for name, value in theirs.items():
+        mine = tuple(ours[name]) if isinstance(ours[name], (list, tuple)) else ours[name]
+        value = tuple(value) if isinstance(value, (list, tuple)) else value
+        assert mine == value, name
+    # the sk_mlp-only parameters are at their plain (scikit-learn) values
+    assert ours["dropout"] == 0 and ours["weight_decay"] == 0
+    # and sk_mlp's own defaults are really different: the dict is not empty
+    # for nothing
+    assert set(sklearn_defaults(Estimator)) >= {"hidden_layer_sizes", "early_stopping"}
+    assert inspect.signature(Estimator).parameters["early_stopping"].default == "auto"
+
+
+def test_sklearn_defaults_refuses_an_estimator_without_a_counterpart():
+    from sk_mlp import Perceptron
+
+    with pytest.raises(TypeError, match="no counterpart"):
+        sklearn_defaults(Perceptron)

@@ -465,7 +465,7 @@ def test_no_warning_when_converged(device):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf = MLPClassifier((8,), max_iter=500, tol=10.0, n_iter_no_change=2,
-                            device=device).fit(X, y)
+                            learning_rate="constant", device=device).fit(X, y)
     # scikit-learn's rule: stop once more than n_iter_no_change epochs in a
     # row fail to improve on the best loss by tol (epoch 1 sets the best).
     assert clf.n_iter_ == 4

@@ -17,15 +17,12 @@ from sklearn.preprocessing import MinMaxScaler
 import sk_mlp
 
 # These tests hold sk_mlp to scikit-learn's model, so they build it the way
-# the README tells a user to: with scikit-learn's defaults set back (settings
-# a test passes still win).
-SKLEARN = dict(hidden_layer_sizes=(100,), dropout=0.0, weight_decay=0.0,
-               early_stopping=False)
-
-
+# the README tells a user to: with sk_mlp.sklearn_defaults set back
+# (settings a test passes still win).
 def _with_sklearn_defaults(cls):
     def build(*args, **kwargs):
-        defaults = {k: v for k, v in SKLEARN.items() if not (args and k == "hidden_layer_sizes")}
+        defaults = {k: v for k, v in sk_mlp.sklearn_defaults(cls).items()
+                    if not (args and k == "hidden_layer_sizes")}
         return cls(*args, **{**defaults, **kwargs})
 
     build.__name__ = cls.__name__

@@ -23,7 +23,9 @@ def test_cross_val_score(device):
     X, y = load_iris(return_X_y=True)
     scores = cross_val_score(
         make_pipeline(StandardScaler(), sk_mlp.MLPClassifier(
-            (16,), learning_rate_init=0.01, max_iter=100, random_state=0, device=device)),
+            # a 16-unit net: without the default dropout, meant for wide ones
+            (16,), learning_rate_init=0.01, max_iter=100, dropout=0.0, random_state=0,
+            device=device)),
         X, y, cv=3)
     assert scores.shape == (3,) and scores.min() > 0.8
 
@@ -60,25 +62,23 @@ def test_grid_search_results_do_not_depend_on_n_jobs(device):
     np.testing.assert_array_equal(scores[0], scores[1])
 
 
-def _sklearn_style_script(module, extra=None, regressor_extra=None):
+def _sklearn_style_script(module, classifier_extra=None, regressor_extra=None):
     """A script written for sklearn.neural_network using only shared names
-    (``extra``, ``regressor_extra``: sk_mlp settings of both models, of the
-    regressor)."""
-    extra = extra or {}
-    regressor_extra = {**extra, **(regressor_extra or {})}
+    (``classifier_extra``, ``regressor_extra``: more settings of each model;
+    the script's own settings win)."""
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    clf = module.MLPClassifier(hidden_layer_sizes=(20,), activation="tanh", solver="adam",
-                               learning_rate_init=0.01, batch_size=32, max_iter=200,
-                               tol=1e-4, shuffle=True, random_state=0, warm_start=False,
-                               verbose=False, **extra)
+    clf = module.MLPClassifier(**{**(classifier_extra or {}), **dict(
+        hidden_layer_sizes=(20,), activation="tanh", solver="adam",
+        learning_rate_init=0.01, batch_size=32, max_iter=200, tol=1e-4, shuffle=True,
+        random_state=0, warm_start=False, verbose=False)})
     clf.fit(X, y)
     acc = clf.score(X, y)
     proba = clf.predict_proba(X)
     Xr, yr = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
-    reg = module.MLPRegressor(hidden_layer_sizes=(20, 10), activation="relu", solver="sgd",
-                              momentum=0.9, learning_rate_init=0.01, max_iter=200,
-                              random_state=0, **regressor_extra)
+    reg = module.MLPRegressor(**{**(regressor_extra or {}), **dict(
+        hidden_layer_sizes=(20, 10), activation="relu", solver="sgd", momentum=0.9,
+        learning_rate_init=0.01, max_iter=200, random_state=0)})
     reg.fit(Xr, yr)
     return acc, proba.shape, [W.shape for W in clf.coefs_], reg.score(Xr, yr), reg.n_layers_
 
@@ -94,8 +94,8 @@ def test_sklearn_script_runs_unchanged_after_swapping_the_import():
         theirs = _sklearn_style_script(sklearn.neural_network)
         # the README's recipe for scikit-learn's model: its defaults set back
         same = _sklearn_style_script(
-            sk_mlp, extra=dict(dropout=0.0, weight_decay=0.0, early_stopping=False),
-            regressor_extra=dict(standardize_target=False))
+            sk_mlp, classifier_extra=sk_mlp.sklearn_defaults(sk_mlp.MLPClassifier),
+            regressor_extra=sk_mlp.sklearn_defaults(sk_mlp.MLPRegressor))
     assert ours[1:3] == theirs[1:3] == same[1:3]
     assert ours[4] == theirs[4] == same[4]
     # sk_mlp's defaults (dropout, weight decay, early stopping on the

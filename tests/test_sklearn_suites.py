@@ -66,8 +66,8 @@ def global_random_seed():
 '''
 
 
-# sk_mlp's classes with scikit-learn's defaults put back (the README's
-# recipe): the suite constructs estimators with scikit-learn's defaults in
+# sk_mlp's classes with scikit-learn's defaults put back
+# (sk_mlp.sklearn_defaults, the README's recipe): the suite constructs estimators with scikit-learn's defaults in
 # mind (e.g. a 100-unit layer trained for exactly max_iter epochs). The
 # classes are the real ones; only the defaults of their signature change.
 _SKLEARN_DEFAULTS_MODULE = '''
@@ -76,14 +76,11 @@ import types
 
 import sk_mlp
 
-SKLEARN = dict(hidden_layer_sizes=(100,), dropout=0.0, weight_decay=0.0,
-               early_stopping=False, standardize_target=False)
-
 
 def _with_defaults(cls):
     init = cls.__init__
     params = inspect.signature(init).parameters
-    changed = {k: v for k, v in SKLEARN.items() if k in params}
+    changed = sk_mlp.sklearn_defaults(cls)
     positional = tuple(changed.get(p.name, p.default) for p in params.values()
                        if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty)
     new_init = types.FunctionType(init.__code__, init.__globals__, "__init__",

@@ -1,0 +1,64 @@
+"""scikit-learn's defaults, for a script that wants scikit-learn's model."""
+
+import inspect
+
+# sk_mlp-only parameters at the value under which the model is scikit-learn's
+_SKLEARN_EQUIVALENT = {
+    "dropout": 0.0,
+    "weight_decay": 0.0,
+    "label_smoothing": 0.0,
+    "standardize_target": False,
+}
+
+
+def _defaults(cls):
+    return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+def sklearn_defaults(estimator):
+    """The parameters whose sk_mlp default differs from scikit-learn's, at
+    scikit-learn's value.
+
+    sk_mlp's defaults were chosen on the quality benchmark (a wider network,
+    dropout, weight decay, early stopping, ...); every shared parameter keeps
+    scikit-learn's meaning, so setting these back gives scikit-learn's model
+    (with ``init='sklearn'``, from the same initial weights).
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or MLPRegressor, class or instance
+
+    Returns
+    -------
+    dict
+        Keyword arguments for the estimator's constructor.
+
+    Examples
+    --------
+    >>> from sk_mlp import MLPClassifier, sklearn_defaults
+    >>> sklearn_defaults(MLPClassifier)["hidden_layer_sizes"]
+    (100,)
+    >>> MLPClassifier(**sklearn_defaults(MLPClassifier)).early_stopping
+    False
+    """
+    from sklearn import neural_network
+
+    cls = estimator if isinstance(estimator, type) else type(estimator)
+    reference = next((getattr(neural_network, base.__name__) for base in cls.__mro__
+                      if base.__module__.startswith("sk_mlp")
+                      and hasattr(neural_network, base.__name__)), None)
+    if reference is None:
+        raise TypeError(f"{cls.__name__} has no counterpart in sklearn.neural_network; "
+                        "pass MLPClassifier or MLPRegressor.")
+    ours, theirs = _defaults(cls), _defaults(reference)
+    wanted = {**theirs, **{k: v for k, v in _SKLEARN_EQUIVALENT.items() if k in ours}}
+    return {name: value for name, value in wanted.items()
+            if name in ours and not _same(ours[name], value)}
+
+
+def _same(a, b):
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        return isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and \
+            tuple(a) == tuple(b)
+    return a == b  # numbers by value (0 == False)
