@@ -8,7 +8,7 @@ linear map: on concentric circles it is no better than a coin.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _example import save, setup
+from _example import PLAIN, save, setup
 from sklearn.datasets import make_circles
 from sklearn.model_selection import train_test_split
 
@@ -40,7 +40,7 @@ for name in NAMES:
     # all epochs run (n_iter_no_change): sigmoid nets start on a plateau here,
     # where the loss stalls for a while before it falls
     clf = MLPClassifier((16, 16), activation=name, max_iter=20 if quick else 300,
-                        learning_rate_init=0.01, n_iter_no_change=10_000,
+                        learning_rate_init=0.01, **{**PLAIN, "n_iter_no_change": 10_000},
                         device="cpu", random_state=0)
     scores[name] = clf.fit(X_train, y_train).score(X_test, y_test)
     print(f"{name:>10}: test accuracy {scores[name]:.3f}")

@@ -9,7 +9,7 @@ draws the first two, ``sk_mlp.plot_learning_curves`` the third.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _example import save, setup
+from _example import PLAIN, save, setup
 from sklearn.datasets import make_classification
 from sklearn.model_selection import ValidationCurveDisplay, validation_curve
 
@@ -23,7 +23,7 @@ epochs = 10 if quick else 200
 # %% Width and depth (5-fold accuracy), drawn by ValidationCurveDisplay
 fig, axes = plt.subplots(1, 3, figsize=(16, 4))
 base = MLPClassifier(max_iter=epochs, learning_rate_init=0.01, device="cpu",
-                     random_state=0)
+                     random_state=0, **PLAIN)
 widths = [1, 4, 64] if quick else [1, 2, 4, 16, 64, 256]
 depths = [1, 3] if quick else [1, 2, 4, 8]
 for ax, label, numbers, layers in (
@@ -40,8 +40,8 @@ for ax, label, numbers, layers in (
 
 # %% Epochs: training and validation loss of a wide net
 wide = MLPClassifier((256, 256), max_iter=epochs, learning_rate_init=0.003,
-                     early_stopping=True, validation_fraction=0.3,
-                     n_iter_no_change=10_000, device="cpu", random_state=0).fit(X, y)
+                     **{**PLAIN, "early_stopping": True, "n_iter_no_change": 10_000},
+                     validation_fraction=0.3, device="cpu", random_state=0).fit(X, y)
 plot_learning_curves(wide, ax=axes[2])
 best = int(np.argmin(wide.validation_loss_curve_)) + 1
 print(f"wide net: validation loss lowest at epoch {best} of {len(wide.loss_curve_)}, "

@@ -12,7 +12,7 @@ the training data.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _example import save, setup
+from _example import PLAIN, save, setup
 from sklearn.datasets import make_classification
 
 from sk_mlp import MLPClassifier, MLPRegressor
@@ -25,9 +25,10 @@ epochs = 30 if quick else 100
 # %% Training and validation loss per dropout rate
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 for p in (0.0, 0.1, 0.5, 0.9):
-    clf = MLPClassifier((512, 512), dropout=p, learning_rate_init=0.001,
-                        early_stopping=True, validation_fraction=0.3,
-                        n_iter_no_change=10_000, max_iter=epochs, device="cpu",
+    clf = MLPClassifier((512, 512), learning_rate_init=0.001,
+                        **{**PLAIN, "dropout": p, "early_stopping": True,
+                           "n_iter_no_change": 10_000},
+                        validation_fraction=0.3, max_iter=epochs, device="cpu",
                         random_state=0).fit(X, y)
     line, = axes[0].plot(clf.validation_loss_curve_, label=f"validation, p={p}")
     axes[0].plot(clf.loss_curve_, ls=":", color=line.get_color())
@@ -43,9 +44,9 @@ axes[0].legend(fontsize=8)
 rng = np.random.default_rng(0)
 x = rng.uniform(-3, 3, 120)
 target = np.sin(2 * x) + rng.normal(0, 0.1, x.size)
-reg = MLPRegressor(hidden_layer_sizes=(256, 256), dropout=0.2, learning_rate_init=0.003,
-                   max_iter=60 if quick else 300, n_iter_no_change=10_000,
-                   standardize_target=True, device="cpu",
+reg = MLPRegressor(hidden_layer_sizes=(256, 256), learning_rate_init=0.003,
+                   **{**PLAIN, "dropout": 0.2, "n_iter_no_change": 10_000},
+                   max_iter=60 if quick else 300, standardize_target=True, device="cpu",
                    random_state=0).fit(x[:, None], target)
 grid = np.linspace(-6, 6, 300)
 mean, std = reg.predict_mc(grid[:, None], n_samples=20 if quick else 100)

@@ -9,7 +9,7 @@ candidates, where a grid of the same budget repeats a few values.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _example import save, setup
+from _example import PLAIN, save, setup
 from scipy.stats import loguniform, uniform
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import (GridSearchCV, KFold, RandomizedSearchCV,
@@ -22,7 +22,7 @@ from sk_mlp import MLPClassifier
 quick, out = setup(__doc__)
 X, y = load_breast_cancer(return_X_y=True)
 model = make_pipeline(StandardScaler(), MLPClassifier(
-    (32,), max_iter=30 if quick else 60, device="cpu", random_state=0))
+    (32,), max_iter=30 if quick else 60, device="cpu", random_state=0, **PLAIN))
 
 # %% Spread of the estimates over repeated random splits
 repeats = 4 if quick else 12

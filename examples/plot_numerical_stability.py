@@ -15,7 +15,7 @@ makes updates explode instead; clipping the gradient norm
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _example import save, setup
+from _example import PLAIN, save, setup
 from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 
@@ -55,8 +55,9 @@ left.legend(fontsize=8)
 # %% What that does to training
 epochs = 3 if quick else 60
 for name, params in SETTINGS.items():
-    clf = MLPClassifier((WIDTH,) * DEPTH, max_iter=epochs, n_iter_no_change=10_000,
-                        device="cpu", random_state=0, **params).fit(X_train, y_train)
+    clf = MLPClassifier((WIDTH,) * DEPTH, max_iter=epochs,
+                        **{**PLAIN, "n_iter_no_change": 10_000}, device="cpu",
+                        random_state=0, **params).fit(X_train, y_train)
     right.plot(clf.loss_curve_, label=f"{name}: test accuracy "
                                       f"{clf.score(X_test, y_test):.2f}")
     print(f"{name:>16}: test accuracy after {epochs} epochs "
@@ -70,7 +71,8 @@ import warnings  # noqa: E402
 for clip in (None, 1.0):
     clf = MLPClassifier((64,) * 8, solver="sgd", learning_rate_init=0.3, momentum=0.9,
                         init="kaiming_normal", max_grad_norm=clip, max_iter=epochs,
-                        n_iter_no_change=10_000, device="cpu", random_state=0)
+                        **{**PLAIN, "n_iter_no_change": 10_000}, device="cpu",
+                        random_state=0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(X_train, y_train)

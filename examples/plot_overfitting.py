@@ -7,7 +7,7 @@ the gap. It prints the best validation accuracy of each model.
 
 # %%
 import matplotlib.pyplot as plt
-from _example import save, setup
+from _example import PLAIN, save, setup
 from sklearn.datasets import make_classification
 
 from sk_mlp import MLPClassifier, plot_learning_curves
@@ -24,10 +24,11 @@ settings = {
 }
 fig, axes = plt.subplots(1, len(settings), figsize=(15, 4), sharey=True)
 for ax, (title, params) in zip(axes, settings.items()):
-    clf = MLPClassifier((256, 256), learning_rate_init=0.003, early_stopping=True,
-                        validation_fraction=0.3, n_iter_no_change=1000,
-                        max_iter=30 if quick else 150, random_state=0, device="cpu",
-                        **params).fit(X, y)
+    clf = MLPClassifier((256, 256), learning_rate_init=0.003,
+                        **{**PLAIN, "early_stopping": True, "n_iter_no_change": 1000,
+                           **params},
+                        validation_fraction=0.3, max_iter=30 if quick else 150,
+                        random_state=0, device="cpu").fit(X, y)
     plot_learning_curves(clf, ax=ax)
     ax.set_title(title)
     print(f"{title:>20}: best validation accuracy {clf.best_validation_score_:.3f}")

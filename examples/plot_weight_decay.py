@@ -10,7 +10,7 @@ gap closes, until too much decay underfits.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _example import save, setup
+from _example import PLAIN, save, setup
 from sklearn.datasets import make_regression
 from sklearn.model_selection import train_test_split
 
@@ -27,9 +27,10 @@ decays = [1e-5, 1e-3, 1e-1, 1.0] if quick else [1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.
 # %%
 norms, train_r2, valid_r2 = [], [], []
 for decay in decays:
-    reg = MLPRegressor(hidden_layer_sizes=(128,), weight_decay=decay, alpha=0.0,
+    reg = MLPRegressor(hidden_layer_sizes=(128,), alpha=0.0,
+                       **{**PLAIN, "weight_decay": decay, "n_iter_no_change": 10_000},
                        max_iter=100 if quick else 400, learning_rate_init=0.003,
-                       standardize_target=True, n_iter_no_change=10_000,
+                       standardize_target=True,
                        device="cpu", random_state=0).fit(X_train, y_train)
     norms.append(np.sqrt(sum((W ** 2).sum() for W in reg.coefs_)))
     train_r2.append(reg.score(X_train, y_train))
