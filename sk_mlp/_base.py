@@ -31,7 +31,7 @@ from ._device import resolve_device
 from ._init import INITIALIZERS, fill_weights, sklearn_glorot
 from ._lbfgs import fit_lbfgs
 from ._losses import BinaryCrossEntropy, CrossEntropy, HalfPoissonDeviance, HalfSquaredError
-from ._module import MLPModule, load_state_dict_checked
+from ._module import INPUT_SCALINGS, MLPModule, load_state_dict_checked
 from ._net import (
     GradientClipping,
     IterationPrinter,
@@ -41,6 +41,7 @@ from ._net import (
     TrainingNet,
 )
 from ._optim import OPTIMIZERS, SCHEDULES, optimizer_params
+from ._scaling import input_statistics
 from ._state import PlainStateMixin
 
 
@@ -207,6 +208,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
+        "input_scaling": [StrOptions(set(INPUT_SCALINGS)), None],
     }
 
     @abstractmethod
@@ -243,6 +245,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         random_state,
         warm_start,
         verbose,
+        input_scaling,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -274,6 +277,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.input_scaling = input_scaling
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -448,8 +452,17 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
             self._output_dtype = np.dtype(X.dtype)
             self.net_ = self._build_net(
                 dict(n_inputs=X.shape[1], hidden_layer_sizes=hidden, n_outputs=n_outputs,
-                     activation=self.activation, dropout=dropout),
+                     activation=self.activation, dropout=dropout,
+                     input_scaling=self.input_scaling),
                 self._network_dtype(), device)
+            scaling = self.net_.module_.scaling
+            if scaling is not None:
+                # statistics of the rows fit sees (with their weights); kept
+                # by warm starts and later partial_fit calls
+                shift, scale = input_statistics(X, sample_weight, self.input_scaling)
+                with torch.no_grad():
+                    scaling.shift.copy_(torch.from_numpy(shift))
+                    scaling.scale.copy_(torch.from_numpy(scale))
             if self.init == "sklearn":
                 # a fresh RandomState for an int seed, as scikit-learn's fit
                 sklearn_glorot(self.net_.module_.linears,
@@ -712,6 +725,15 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         module = state["module"]
         return [module["n_inputs"], *module["hidden_layer_sizes"], module["n_outputs"]]
 
+    @staticmethod
+    def _declared_buffers(state):
+        """``(values, tensors)`` the recorded architecture holds besides its
+        weights and biases: the input scaling's shift and scale."""
+        module = state["module"]
+        if module.get("input_scaling") is None:
+            return 0, 0
+        return 2 * module["n_inputs"], 2
+
     def _import_state(self, state, tensors):
         """Rebuild the fitted estimator from :meth:`_export_state` data."""
         from skorch.history import History
@@ -719,8 +741,12 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         self._import_targets(state["targets"])
         module = {k: state["module"][k] for k in
                   ("n_inputs", "hidden_layer_sizes", "n_outputs", "activation", "dropout")}
-        if module["activation"] not in ACTIVATIONS or state["dtype"] not in DTYPES:
-            raise ValueError("its architecture names an unknown activation or dtype")
+        # files written before input_scaling existed have none
+        module["input_scaling"] = state["module"].get("input_scaling")
+        if (module["activation"] not in ACTIVATIONS or state["dtype"] not in DTYPES
+                or module["input_scaling"] not in (None, *INPUT_SCALINGS)):
+            raise ValueError("its architecture names an unknown activation, input "
+                             "scaling or dtype")
         self.n_features_in_ = int(state["n_features_in_"])
         if module["n_inputs"] != self.n_features_in_:
             raise ValueError("its architecture does not match n_features_in_")
@@ -810,22 +836,36 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         return draws.mean(axis=0), draws.std(axis=0)
 
     # ------------------------------------------------------ fitted attributes
+    def _raw_layers(self):
+        """(weight as (fan_in, fan_out), bias) of every layer in float64, with
+        a 'standard' input scaling folded into the first, so they act on the
+        inputs as given: x W + b = ((x - shift) * scale) W' + b'."""
+        module = self.net_.module_
+        layers = [(layer.weight.detach().cpu().double().numpy().T,
+                   layer.bias.detach().cpu().double().numpy())
+                  for layer in module.linears]
+        scaling = module.scaling
+        if scaling is not None and not scaling.clip:
+            shift = scaling.shift.cpu().double().numpy()
+            scale = scaling.scale.cpu().double().numpy()
+            weight, bias = layers[0]
+            layers[0] = (weight * scale[:, None], bias - (shift * scale) @ weight)
+        return layers
+
     @property
     def coefs_(self):
         """Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out), in the
-        training data's precision (float32 or float64, as scikit-learn)."""
-        return [
-            layer.weight.detach().cpu().numpy().T.astype(self._output_dtype)
-            for layer in self.net_.module_.linears
-        ]
+        training data's precision (float32 or float64, as scikit-learn).
+        With ``input_scaling='standard'`` the scaling is folded into
+        ``coefs_[0]`` and ``intercepts_[0]``, so they act on the raw inputs as
+        scikit-learn's do; with ``'robust'`` they act on the scaled, clipped
+        inputs (the clip cannot be folded)."""
+        return [weight.astype(self._output_dtype) for weight, _ in self._raw_layers()]
 
     @property
     def intercepts_(self):
-        """Bias vectors, ``intercepts_[i]`` of shape (fan_out,)."""
-        return [
-            layer.bias.detach().cpu().numpy().astype(self._output_dtype)
-            for layer in self.net_.module_.linears
-        ]
+        """Bias vectors, ``intercepts_[i]`` of shape (fan_out,) (see ``coefs_``)."""
+        return [bias.astype(self._output_dtype) for _, bias in self._raw_layers()]
 
     @property
     def n_layers_(self):

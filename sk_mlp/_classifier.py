@@ -88,7 +88,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        weight_decay=1e-4,
+        weight_decay=1e-3,
         dropout="auto",
         init="sklearn",
         dtype="auto",
@@ -98,6 +98,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         verbose=0,
         class_weight=None,
         label_smoothing=0.0,
+        input_scaling="standard",
     ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
@@ -132,6 +133,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,
+            input_scaling=input_scaling,
         )
 
     _parameter_constraints = {

@@ -36,6 +36,36 @@ class InvertedDropout(nn.Module):
         return f"p={self.p}"
 
 
+# input_scaling method -> whether the scaled values are smoothly clipped
+INPUT_SCALINGS = {"standard": False, "robust": True}
+# the smooth clip's bound: x / sqrt(1 + (x / c)^2) stays inside (-c, c)
+CLIP_BOUND = 3.0
+
+
+class InputScaling(nn.Module):
+    """``(x - shift) * scale`` per column, then, with ``clip``, the smooth clip
+    ``z / sqrt(1 + (z / 3)^2)``, which keeps ordinary values (|z| <= 1 moves
+    by under 6 %) and bounds outliers to (-3, 3).
+
+    ``shift`` and ``scale`` are buffers: saved with the weights, never trained.
+    """
+
+    def __init__(self, n_inputs, clip=False):
+        super().__init__()
+        self.clip = bool(clip)
+        self.register_buffer("shift", torch.zeros(n_inputs))
+        self.register_buffer("scale", torch.ones(n_inputs))
+
+    def forward(self, x):
+        z = (x - self.shift) * self.scale
+        if self.clip:
+            z = z * torch.rsqrt(1.0 + (z * (1.0 / CLIP_BOUND)) ** 2)
+        return z
+
+    def extra_repr(self):
+        return f"{self.shift.numel()}, clip={self.clip}"
+
+
 def _linear(fan_in, fan_out):
     # Left uninitialised: the estimator fills the weights from its own
     # generator, and torch's default init would draw from the global RNG.
@@ -57,12 +87,17 @@ class MLPModule(nn.Module):
         One rate per hidden layer.
     input_dropout : float
         Dropout rate applied to the inputs (used by the perceptron).
+    input_scaling : {None, 'standard', 'robust'}
+        With a method, the first layer is an :class:`InputScaling` whose
+        statistics the estimator sets from its training data.
     """
 
     def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation, dropout,
-                 input_dropout=0.0):
+                 input_dropout=0.0, input_scaling=None):
         super().__init__()
         layers = [InvertedDropout(input_dropout)] if input_dropout > 0 else []
+        if input_scaling is not None:
+            layers.append(InputScaling(n_inputs, clip=INPUT_SCALINGS[input_scaling]))
         fan_in = n_inputs
         for width, rate in zip(hidden_layer_sizes, dropout):
             layers.append(_linear(fan_in, width))
@@ -89,6 +124,11 @@ class MLPModule(nn.Module):
     def linears(self):
         """The ``nn.Linear`` layers, input to output."""
         return [m for m in self.layers if isinstance(m, nn.Linear)]
+
+    @property
+    def scaling(self):
+        """The :class:`InputScaling` layer, or None."""
+        return next((m for m in self.layers if isinstance(m, InputScaling)), None)
 
     @property
     def dropouts(self):

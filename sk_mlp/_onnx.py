@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._module import CLIP_BOUND
+
 __all__ = ["input_name", "onnx_inputs", "register_onnx_converters", "to_onnx"]
 
 _SQRT_HALF = 0.7071067811865476
@@ -129,6 +131,15 @@ def _forward(g, estimator, x):
     g.compute = TensorProto.DOUBLE if wide else TensorProto.FLOAT
     if g.compute != g.proto:
         x = g.node("Cast", [x], to=g.compute)
+    scaling = module.scaling
+    if scaling is not None:
+        x = g.node("Mul", [g.node("Sub", [x, g.const(scaling.shift.cpu().double().numpy(),
+                                                     "shift")]),
+                           g.const(scaling.scale.cpu().double().numpy(), "scale")])
+        if scaling.clip:  # z / sqrt(1 + (z / c)^2)
+            ratio = g.node("Mul", [x, g.const(1.0 / CLIP_BOUND)])
+            x = g.node("Div", [x, g.node("Sqrt", [g.node("Add", [
+                g.const(1.0), g.node("Mul", [ratio, ratio])])])])
     linears = list(module.linears)
     activation = getattr(estimator, "activation", "identity")
     for index, linear in enumerate(linears):

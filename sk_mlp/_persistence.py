@@ -385,10 +385,16 @@ def _check_architecture(cls, state, path):
                              f"{max(sizes, default=0)}) is beyond the format's limits "
                              f"({MAX_LAYERS} hidden layers, widths 1 to {MAX_WIDTH})")
     n_params = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    try:
+        buffer_values, buffer_tensors = getattr(cls, "_declared_buffers",
+                                                lambda state: (0, 0))(state)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _invalid(path, f"its architecture is not recorded ({exc!r})") from exc
+    n_params += buffer_values
     if n_params > MAX_PARAMETERS:
         raise _invalid(path, f"its architecture has {n_params} parameters, more than "
                              f"the format's limit of {MAX_PARAMETERS}")
-    return n_params, 2 * (len(sizes) - 1)
+    return n_params, 2 * (len(sizes) - 1) + buffer_tensors
 
 
 def _read_tensor_member(archive, info, n_params, n_tensors, path):

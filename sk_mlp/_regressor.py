@@ -95,7 +95,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        weight_decay=1e-4,
+        weight_decay=1e-3,
         dropout="auto",
         init="sklearn",
         dtype="auto",
@@ -104,6 +104,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         warm_start=False,
         verbose=0,
         standardize_target=True,
+        input_scaling="standard",
     ):
         self.loss = loss
         self.standardize_target = standardize_target
@@ -138,6 +139,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,
+            input_scaling=input_scaling,
         )
 
     _parameter_constraints = {

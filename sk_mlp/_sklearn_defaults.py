@@ -8,6 +8,7 @@ _SKLEARN_EQUIVALENT = {
     "weight_decay": 0.0,
     "label_smoothing": 0.0,
     "standardize_target": False,
+    "input_scaling": None,
 }
 
 

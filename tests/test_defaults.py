@@ -139,3 +139,114 @@ def test_sklearn_defaults_refuses_an_estimator_without_a_counterpart():
 
     with pytest.raises(TypeError, match="no counterpart"):
         sklearn_defaults(Perceptron)
+
+
+# ------------------------------------------------------------- input scaling
+def _raw_table(n=400, seed=0):
+    """Columns on very different scales, one heavy-tailed, one indicator."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([
+        rng.normal(50_000, 15_000, n),                  # a price
+        rng.normal(0.002, 0.0005, n),                   # a tiny rate
+        np.where(rng.random(n) < 0.9, 0.0, rng.pareto(1.5, n) * 1e4),  # heavy tail
+        (rng.random(n) < 0.3).astype(float),            # an indicator
+    ])
+    y = ((X[:, 0] - 50_000) / 15_000 + (X[:, 1] - 0.002) / 0.0005 + X[:, 3]
+         + rng.normal(0, 0.3, n) > 0.3).astype(int)
+    return X, y
+
+
+def test_standard_input_scaling_uses_the_weighted_moments_and_spares_indicators(device):
+    X, y = _raw_table()
+    weights = np.random.default_rng(1).integers(1, 4, len(y)).astype(float)
+    clf = _fit(MLPClassifier((8,), max_iter=2, random_state=0, device=device),
+               X, y)  # input_scaling='standard' is the default
+    scaling = clf.net_.module_.scaling
+    np.testing.assert_allclose(scaling.shift.numpy()[:3], X[:, :3].mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(scaling.scale.numpy()[:3], 1 / X[:, :3].std(axis=0),
+                               rtol=1e-6)
+    assert scaling.shift[3] == 0 and scaling.scale[3] == 1  # the 0/1 column as it is
+    # a weight k counts a row k times
+    weighted = MLPClassifier((8,), max_iter=2, random_state=0, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted.fit(X, y, sample_weight=weights)
+    repeated = np.repeat(X, weights.astype(int), axis=0)
+    np.testing.assert_allclose(weighted.net_.module_.scaling.shift.numpy()[:3],
+                               repeated[:, :3].mean(axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_standard_input_scaling_equals_a_standard_scaler_in_front(Estimator, device):
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _raw_table()
+    X = X[:, :3]  # no indicator: StandardScaler scales every column
+    kwargs = dict(hidden_layer_sizes=(16,), max_iter=5, dropout=0.0, random_state=0,
+                  dtype="float64", device=device)
+    inside = _fit(Estimator(**kwargs), X, y)
+    outside = _fit(Estimator(input_scaling=None, **kwargs),
+                   StandardScaler().fit_transform(X), y)
+    # the same network; coefs_ fold the scaling in, so they act on raw inputs
+    np.testing.assert_allclose(inside.net_.module_.linears[0].weight.detach().cpu().numpy(),
+                               outside.net_.module_.linears[0].weight.detach().cpu().numpy(),
+                               rtol=1e-6, atol=1e-9)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    np.testing.assert_allclose(inside.coefs_[0], outside.coefs_[0] / std[:, None],
+                               rtol=1e-6)
+    np.testing.assert_allclose(inside.intercepts_[0], outside.intercepts_[0]
+                               - (mean / std) @ outside.coefs_[0], rtol=1e-6, atol=1e-9)
+    predict = "predict_proba" if Estimator is MLPClassifier else "predict"
+    X_new = X[:50] * 1.1
+    np.testing.assert_allclose(
+        getattr(inside, predict)(X_new),
+        getattr(outside, predict)(StandardScaler().fit(X).transform(X_new)),
+        rtol=1e-6, atol=1e-9)
+
+
+def test_robust_input_scaling_bounds_outliers_and_centres_the_median(device):
+    import torch
+
+    X, y = _raw_table()
+    clf = _fit(MLPClassifier((8,), max_iter=2, input_scaling="robust", random_state=0,
+                             device=device), X, y)
+    scaling = clf.net_.module_.scaling.cpu()
+    with torch.no_grad():
+        z = scaling(torch.tensor(X, dtype=torch.float32)).numpy()
+        extreme = scaling(torch.tensor([[1e9, 1e3, 1e12, 1.0]], dtype=torch.float32))
+    assert np.all(np.abs(z) < 3) and np.all(np.abs(extreme.numpy()) < 3)
+    # the median maps to 0 (the smooth clip keeps 0 where it is)
+    np.testing.assert_allclose(np.median(z[:, :2], axis=0), 0, atol=0.05)
+    # values near the centre keep their robust z-score almost exactly
+    centre = np.abs(z[:, 0]) < 0.5
+    iqr = np.subtract(*np.percentile(X[:, 0], [75, 25])) / 1.349
+    np.testing.assert_allclose(z[centre, 0], (X[centre, 0] - np.median(X[:, 0])) / iqr,
+                               atol=0.03)
+
+
+def test_input_scaling_makes_raw_inputs_train_as_scaled_ones(device):
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_breast_cancer(return_X_y=True)  # columns from 1e-3 to 4e3
+    X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
+    raw = _fit(MLPClassifier(input_scaling=None, random_state=0, device=device),
+               X_train, y_train).score(X_test, y_test)
+    scaled = _fit(MLPClassifier(random_state=0, device=device),
+                  X_train, y_train).score(X_test, y_test)
+    assert scaled > 0.95 and scaled > raw + 0.03
+
+
+def test_input_scaling_is_kept_by_partial_fit_and_saved(tmp_path, device):
+    from sk_mlp import load, save
+
+    X, y = _raw_table()
+    clf = MLPClassifier((8,), input_scaling="robust", random_state=0, device=device)
+    clf.partial_fit(X[:200], y[:200], classes=[0, 1])
+    first = clf.net_.module_.scaling.shift.clone()
+    clf.partial_fit(X[200:] * 10, y[200:])  # later batches do not move the statistics
+    assert bool((clf.net_.module_.scaling.shift == first).all())
+    save(clf, tmp_path / "m.skmlp")
+    back = load(tmp_path / "m.skmlp", device=device)
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    assert back.net_.module_.scaling.clip

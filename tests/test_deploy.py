@@ -167,6 +167,22 @@ def test_onnx_matches_the_regressor(activation, dtype):
                                    atol=1e-5 * np.std(y))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scaling", ["standard", "robust", None])
+def test_onnx_applies_the_input_scaling(scaling, dtype):
+    # raw columns, one heavy-tailed, and new rows far beyond the training range
+    # (where the robust scaling's clip bends)
+    rng = np.random.default_rng(3)
+    X_raw = np.c_[X[:, :2] * 1000, np.where(rng.random(len(X)) < 0.8, 0, rng.pareto(1, len(X))),
+                  X[:, 3] > 1]
+    X_new = X_raw[::3] * rng.uniform(0.5, 20, (50, 4))
+    clf = _quiet_fit(MLPClassifier((8,), input_scaling=scaling, max_iter=30, device=DEVICE,
+                                   random_state=0), X_raw, Y)
+    labels, proba = _session(clf, X_raw[:1], dtype).run(None, onnx_inputs(X_new, dtype))
+    np.testing.assert_array_equal(labels, clf.predict(X_new))
+    np.testing.assert_allclose(proba, clf.predict_proba(X_new), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("activation", ["step", "sigmoid"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_onnx_matches_the_perceptron(activation, dtype):
