@@ -21,10 +21,11 @@ warnings.simplefilter("ignore", ConvergenceWarning)
 
 
 # The textbook's plain network: none of sk_mlp's default regularisation
-# (dropout, weight decay, early stopping, a rate cut on plateaus), so that
-# capacity, activations or one regulariser at a time show on their own.
+# (dropout, weight decay, early stopping, a rate cut on plateaus) and the
+# inputs as given, so that capacity, activations, one regulariser at a time
+# or an exploding step show on their own.
 PLAIN = dict(dropout=0.0, weight_decay=0.0, early_stopping=False,
-             learning_rate="constant", n_iter_no_change=10)
+             learning_rate="constant", n_iter_no_change=10, input_scaling=None)
 
 # Real data lives beside the project, never inside it.
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

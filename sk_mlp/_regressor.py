@@ -60,12 +60,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.model_selection import cross_val_score
     >>> from sk_mlp import MLPRegressor
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01,
-    ...                    max_iter=200, standardize_target=True, device="cpu",
-    ...                    random_state=0).fit(X, y)
-    >>> reg.score(X, y) > 0.5
+    >>> reg = MLPRegressor(device="cpu", random_state=0)
+    >>> bool(cross_val_score(reg, X, y, cv=5).mean() > 0.4)  # R^2; a linear model: 0.48
     True
     """
 

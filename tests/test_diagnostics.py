@@ -81,7 +81,8 @@ def test_fitted_regressor_is_measured_at_its_weights():
     norms = gradient_norms(reg, X, y)
     # by hand: half squared error averaged over rows, at the fitted weights
     module = reg.net_.module_
-    inputs = torch.as_tensor(X, device=before[0].device)
+    scaling = module.scaling  # the default input_scaling='standard'
+    inputs = (torch.as_tensor(X, device=before[0].device) - scaling.shift) * scaling.scale
     weights = [lin.weight.detach().clone().requires_grad_() for lin in module.linears]
     biases = [lin.bias.detach() for lin in module.linears]
     hidden = torch.relu(inputs @ weights[0].T + biases[0])
