@@ -151,6 +151,15 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # training rows: RMSE 55 with it, 64 without) and changes nothing
 # measurable on the smallest tables (Iris, Wine).
 AUTO_EARLY_STOPPING_ROWS = 200
+# weight_decay='auto': this decay up to AUTO_WEIGHT_DECAY_ROWS rows passed to
+# fit, then shrinking as 1 / n_samples (the penalty is a prior whose weight
+# against the mean loss falls as the data grow) down to a tenth of it, from
+# ten times the rows on. The quality benchmark found 1e-3 best on the small
+# and noisy tables (noisy regression RMSE 1.50 against 1.81 at 1e-4), too
+# strong on the large ones (Bikeshare 36.8 against 33.9), and 1e-4 right for
+# Fashion-MNIST's 60,000 rows (0.901; 0.888 at 3.7e-5).
+AUTO_WEIGHT_DECAY = 1e-3
+AUTO_WEIGHT_DECAY_ROWS = 2000
 # dropout='auto': this rate with the stochastic solvers, none with L-BFGS
 # (whose line search needs a deterministic loss)
 AUTO_DROPOUT = 0.1
@@ -199,7 +208,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like",
                     StrOptions({"auto"})],
         "init": [StrOptions(set(INITIALIZERS))],
@@ -352,6 +361,15 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
             raise ValueError(f"every dropout rate must be in [0, 1), got {rates}.")
         return rates
 
+    def _weight_decay_for(self, n_samples):
+        """``weight_decay``, where 'auto' is AUTO_WEIGHT_DECAY up to
+        AUTO_WEIGHT_DECAY_ROWS rows, AUTO_WEIGHT_DECAY * ROWS / n beyond, and
+        a tenth of AUTO_WEIGHT_DECAY from ten times ROWS on."""
+        if self.weight_decay == "auto":
+            share = AUTO_WEIGHT_DECAY_ROWS / max(n_samples, 1)
+            return AUTO_WEIGHT_DECAY * min(1.0, max(0.1, share))
+        return float(self.weight_decay)
+
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -428,6 +446,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         X = X.tocsr() if sp.issparse(X) else X
         y = self._validate_y_shape(y)
         sample_weight = self._check_weights(sample_weight, X)
+        weight_decay = self._weight_decay_for(X.shape[0])
         hidden = self._hidden_sizes()
         dropout = self._dropout_rates(len(hidden))
         if self.solver == "lbfgs" and any(dropout):
@@ -454,7 +473,7 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
                 dict(n_inputs=X.shape[1], hidden_layer_sizes=hidden, n_outputs=n_outputs,
                      activation=self.activation, dropout=dropout,
                      input_scaling=self.input_scaling),
-                self._network_dtype(), device)
+                self._network_dtype(), device, weight_decay)
             scaling = self.net_.module_.scaling
             if scaling is not None:
                 # statistics of the rows fit sees (with their weights); kept
@@ -473,7 +492,10 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
             self.t_ = 0
         self.net_.l2_alpha = self.alpha
         self.net_.l2_by_optimizer = self.solver in ("adam", "sgd")
-        self.net_.base_weight_decay = self.weight_decay
+        self.net_.base_weight_decay = weight_decay
+        groups = self.net_.optimizer_.param_groups
+        if len(groups) > 1:  # the weights' group (the biases' is first, never decayed)
+            groups[-1]["weight_decay"] = weight_decay
         self.net_.loss_scale = self._loss_scale()
         return X, y, targets, weights, (shuffle_gen, dropout_gen, split_seed)
 
@@ -646,8 +668,10 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
         """Keyword arguments of the output's loss module."""
         return {}
 
-    def _build_net(self, module_kwargs, dtype, device):
-        """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``."""
+    def _build_net(self, module_kwargs, dtype, device, weight_decay=None):
+        """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``,
+        its optimiser decaying the weights by ``weight_decay`` (by default
+        the value 'auto' starts from; fit sets the one it resolves to)."""
         loss_cls, _, scorer = OUTPUTS[self._output_activation()]
         net = TrainingNet(
             module=MLPModule,
@@ -666,7 +690,8 @@ class BaseMLP(PlainStateMixin, BaseEstimator, metaclass=ABCMeta):
             ],
             verbose=0,
             device=device,
-            **optimizer_params(self, device),
+            **optimizer_params(self, device, self._weight_decay_for(0)
+                               if weight_decay is None else weight_decay),
         )
         net.valid_scorer = scorer
         net.initialize()

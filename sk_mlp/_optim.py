@@ -46,16 +46,17 @@ def fused_available(cls, device_type):
         return False
 
 
-def optimizer_params(est, device):
-    """skorch ``optimizer*`` parameters for estimator ``est`` on ``device``."""
+def optimizer_params(est, device, weight_decay):
+    """skorch ``optimizer*`` parameters for estimator ``est`` on ``device``,
+    decaying the weight matrices by ``weight_decay``."""
     # L-BFGS is driven by SciPy (see _lbfgs); the net's optimiser is never stepped
     cls, options = OPTIMIZERS["sgd" if est.solver == "lbfgs" else est.solver]
     params = {
         "optimizer": cls,
         "lr": est.learning_rate_init,
-        "optimizer__weight_decay": est.weight_decay,  # explicit: AdamW's default is 0.01
+        "optimizer__weight_decay": weight_decay,  # explicit: AdamW's default is 0.01
     }
-    if est.weight_decay > 0 or est.alpha > 0:
+    if weight_decay > 0 or est.alpha > 0:
         # skorch matches parameter names with fnmatch: no decay on biases.
         # (Without decay one group is enough, and one group steps faster.)
         params["optimizer__param_groups"] = [("*bias", {"weight_decay": 0.0})]

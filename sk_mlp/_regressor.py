@@ -94,7 +94,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        weight_decay=1e-3,
+        weight_decay="auto",
         dropout="auto",
         init="sklearn",
         dtype="auto",

@@ -250,3 +250,31 @@ def test_input_scaling_is_kept_by_partial_fit_and_saved(tmp_path, device):
     back = load(tmp_path / "m.skmlp", device=device)
     np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
     assert back.net_.module_.scaling.clip
+
+
+# -------------------------------------------------------------- weight decay
+def test_auto_weight_decay_is_1e_3_on_small_data_and_falls_as_one_over_n(device):
+    from sk_mlp._base import AUTO_WEIGHT_DECAY, AUTO_WEIGHT_DECAY_ROWS
+
+    def decays(est):
+        return est.net_.base_weight_decay, est.net_.optimizer_.param_groups[-1]["weight_decay"]
+
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=1, alpha=0.0, random_state=0,
+                  device=device)
+    X, y = _noisy(4 * AUTO_WEIGHT_DECAY_ROWS)
+    small = _fit(MLPClassifier(**kwargs), X[:AUTO_WEIGHT_DECAY_ROWS // 2],
+                 y[:AUTO_WEIGHT_DECAY_ROWS // 2])
+    assert decays(small) == (AUTO_WEIGHT_DECAY, AUTO_WEIGHT_DECAY)
+    large = _fit(MLPClassifier(**kwargs), X, y)  # four times the rows: a quarter
+    assert decays(large) == pytest.approx((AUTO_WEIGHT_DECAY / 4,) * 2)
+    # from ten times the rows on, a tenth
+    many = np.tile(X, (3, 1)), np.tile(y, 3)
+    assert decays(_fit(MLPClassifier(**kwargs), *many)) == pytest.approx(
+        (AUTO_WEIGHT_DECAY / 10,) * 2)
+    # an explicit value is used as given, whatever the size, and never on biases
+    fixed = _fit(MLPClassifier(weight_decay=0.05, **kwargs), X, y)
+    assert decays(fixed) == (0.05, 0.05)
+    assert fixed.net_.optimizer_.param_groups[0]["weight_decay"] == 0.0
+    # and a warm start with a new value applies it
+    fixed.set_params(weight_decay=0.01, warm_start=True)
+    assert decays(_fit(fixed, X, y)) == (0.01, 0.01)
