@@ -516,7 +516,9 @@ def test_verbose_shows_one_progress_bar_and_quiet_prints_nothing(capsys, recwarn
     err = capsys.readouterr().err
     final = err.replace("\r", "\n").strip().splitlines()[-1]
     assert "3/3" in final and "train_loss=" in final and "valid_score=" in final
-    assert err.count("100%") == 1  # a single bar for the whole fit
+    # a single bar for the whole fit: one bar drawn from 0/3 (how often tqdm
+    # redraws it on the way depends on the machine's speed; its mininterval)
+    assert err.count(" 0/3 [") == 1
 
 
 @pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
