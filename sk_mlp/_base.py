@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
 )
 
 from ._activations import ACTIVATIONS, KAIMING_NONLINEARITY
-from ._data import BatchIterator, TensorData, to_tensor
+from ._data import DENSE_CHUNK_VALUES, BatchIterator, TensorData, to_tensor
 from ._fitted import FittedAttributesMixin
 from ._device import resolve_device
 from ._init import INITIALIZERS, fill_weights, sklearn_glorot
@@ -580,7 +580,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         that a densified chunk holds at most about 4M values."""
         rows = PREDICT_CHUNK[torch.device(self.net_.device).type]
         if sp.issparse(X):
-            rows = min(rows, max(1, 2**22 // max(X.shape[1], 1)))
+            rows = min(rows, max(1, DENSE_CHUNK_VALUES // max(X.shape[1], 1)))
         return rows
 
     def _tensor_data(self, X, y=None, weights=None):

@@ -8,6 +8,7 @@ columns, so sparse input is densified a bounded block at a time.
 import numpy as np
 import scipy.sparse as sp
 
+from ._data import DENSE_CHUNK_VALUES
 from ._safe_math import weighted_mean_and_std
 
 # robust scaling: the interquartile range of a normal distribution is this
@@ -32,7 +33,7 @@ def _weighted_quartiles(block, weights):
 
 
 def _column_blocks(X):
-    step = max(1, 2**22 // max(X.shape[0], 1))
+    step = max(1, DENSE_CHUNK_VALUES // max(X.shape[0], 1))
     for start in range(0, X.shape[1], step):
         block = X[:, start:start + step]
         yield start, np.asarray(block.toarray() if sp.issparse(block) else block,
