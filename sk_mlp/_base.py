@@ -220,6 +220,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "input_scaling": [StrOptions(set(INPUT_SCALINGS)), None],
+        "ema_momentum": [Interval(Real, 0, 1, closed="left")],
     }
 
     @abstractmethod
@@ -257,6 +258,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         warm_start,
         verbose,
         input_scaling,
+        ema_momentum,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -289,6 +291,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         self.warm_start = warm_start
         self.verbose = verbose
         self.input_scaling = input_scaling
+        self.ema_momentum = ema_momentum
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -524,6 +527,8 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
                 train, valid = self._split(X, targets, weights, y, False, split_seed)
             monitor = self._configure_net(len(train), early_stopping, shuffle_gen,
                                           dropout_gen)
+            # partial_fit steps the weights it is given: no average across calls
+            self.net_.ema_momentum = 0.0 if incremental else self.ema_momentum
             epochs_before = len(self.net_.history)
             try:
                 self.net_.partial_fit(train, None,

@@ -99,6 +99,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         class_weight=None,
         label_smoothing=0.0,
         input_scaling="standard",
+        ema_momentum=0.0,
     ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
@@ -134,6 +135,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             warm_start=warm_start,
             verbose=verbose,
             input_scaling=input_scaling,
+            ema_momentum=ema_momentum,
         )
 
     _parameter_constraints = {

@@ -192,6 +192,18 @@ default=@SCHEDULE@
         house prices (0.1295 against 0.1305 log-RMSE) and Wage, worse on most
         small tables (Credit RMSE 78.5 against 54.8, Wine 0.966 against
         0.983), so it is not the default.
+
+    ema_momentum : float in [0, 1), default=@EMA@
+        Momentum of an exponential moving average of the weights, updated
+        after every training step: ``average = m * average + (1 - m) *
+        weights``, with ``m`` warming up as ``(1 + t) / (10 + t)`` over the
+        first steps ``t`` until it reaches ``ema_momentum``. With it, each
+        epoch is judged by the averaged weights (the validation loss and
+        score, the stopping rule, the best epoch that early stopping
+        restores) while training goes on from the raw ones, and the model
+        keeps the averaged weights; ``loss_curve_`` is the raw weights'
+        training loss. 0 trains and keeps the raw weights, as scikit-learn
+        does. ``partial_fit`` and ``solver='lbfgs'`` never average.@EMA_WHY@
 """
 
 MLP_ATTRIBUTES = """\
@@ -273,6 +285,13 @@ _TASK_DEFAULTS = {
         fold spread.""",
         "@PATIENCE@": "5",
         "@PATIENCE_WHY@": " scikit-learn's default is 10 (see ``learning_rate``).",
+        "@EMA@": "0.0",
+        "@EMA_WHY@": """
+        Not averaged by default: over three seeds of the benchmark's
+        classification tables averaging at 0.99 moved no score beyond noise
+        (breast cancer 0.970 against 0.973, noisy classification 0.791
+        against 0.789); the ``'adaptive'`` rate already settles the
+        weights.""",
     },
     "regressor": {
         "@LR_INIT@": "0.003",
@@ -285,6 +304,15 @@ _TASK_DEFAULTS = {
         "@SCHEDULE_WHY@": "",
         "@PATIENCE@": "10",
         "@PATIENCE_WHY@": "",
+        "@EMA@": "0.99",
+        "@EMA_WHY@": """
+        scikit-learn has no averaging. At a constant rate the regressor's
+        weights keep jumping around the minimum, and the average sits nearer
+        its centre: over three seeds of the benchmark's regression tables
+        (5-fold each) Credit RMSE 42.4 against 49.8, noisy regression 1.43
+        against 1.53, Wage 33.9 against 34.2, Carseats 1.14 against 1.15,
+        the other tables within 1 % (the house prices 0.1358 against
+        0.1359); at seed 0 Bikeshare 31.4 against 35.1.""",
     },
 }
 

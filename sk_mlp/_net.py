@@ -24,6 +24,15 @@ def _scaled(loss, scale):
         return float(np.float64(loss) * np.float64(scale))
 
 
+def _swap(params, values):
+    """Put ``values`` into ``params``; return copies of what they held."""
+    held = [p.detach().clone() for p in params]
+    with torch.no_grad():
+        for param, value in zip(params, values):
+            param.copy_(value)
+    return held
+
+
 class TrainingNet(NeuralNet):
     """skorch ``NeuralNet`` fed by :class:`TensorData` batches.
 
@@ -33,7 +42,10 @@ class TrainingNet(NeuralNet):
     (function of validation logits and targets giving a score, higher is
     better). ``partial_fit(train, None, epochs=..., valid=...)`` trains on
     ``train`` and, when ``valid`` (a :class:`TensorData`) is given, records
-    ``valid_loss`` and ``valid_score`` after every epoch.
+    ``valid_loss`` and ``valid_score`` after every epoch. With
+    ``ema_momentum`` > 0 it keeps a moving average of the weights, which
+    every epoch's validation and callbacks see and which the module holds
+    when training ends.
     """
 
     generator = None
@@ -51,6 +63,11 @@ class TrainingNet(NeuralNet):
     # optimiser's coupled weight decay, added to ``base_weight_decay``
     l2_by_optimizer = False
     base_weight_decay = 0.0
+    # momentum of the weights' exponential moving average (0: none); while
+    # training, ``ema_`` holds the average and ``ema_steps_`` counts its steps
+    ema_momentum = 0.0
+    ema_ = None
+    ema_steps_ = 0
 
     def get_default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
@@ -116,17 +133,41 @@ class TrainingNet(NeuralNet):
         iterator = self.get_iterator(dataset, training=True)
         on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": valid}
         self.stop_training_ = False
-        for _ in range(epochs):
-            self.notify("on_epoch_begin", **on_epoch_kwargs)
-            self.run_single_epoch(
-                iterator, training=True, prefix="train", step_fn=self.train_step
-            )
-            if valid is not None:
-                self.run_validation(valid)
-            self.notify("on_epoch_end", **on_epoch_kwargs)
-            if self.stop_training_:
-                break
+        params = list(self.module_.parameters())
+        self.ema_ = [p.detach().clone() for p in params] if self.ema_momentum > 0 else None
+        self.ema_steps_ = 0
+        try:
+            for epoch in range(epochs):
+                self.notify("on_epoch_begin", **on_epoch_kwargs)
+                self.run_single_epoch(
+                    iterator, training=True, prefix="train", step_fn=self.train_step
+                )
+                # with averaging, the epoch is judged (validation, stopping
+                # rule, best weights) by the averaged weights, and training
+                # goes on from the raw ones; the last epoch's average stays
+                raw = _swap(params, self.ema_) if self.ema_ is not None else None
+                if valid is not None:
+                    self.run_validation(valid)
+                self.notify("on_epoch_end", **on_epoch_kwargs)
+                if self.stop_training_ or epoch == epochs - 1:
+                    break
+                if raw is not None:
+                    _swap(params, raw)
+        finally:
+            self.ema_ = None
         return self
+
+    def _update_average(self):
+        """One step of the weights' moving average. Its momentum warms up as
+        ``(1 + t) / (10 + t)`` (TensorFlow's ``num_updates`` rule) up to
+        ``ema_momentum``: the first steps' weights, far from any minimum,
+        are forgotten fast."""
+        self.ema_steps_ += 1
+        t = self.ema_steps_
+        momentum = min(self.ema_momentum, (1.0 + t) / (10.0 + t))
+        with torch.no_grad():
+            for average, param in zip(self.ema_, self.module_.parameters()):
+                average.lerp_(param, 1.0 - momentum)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # The loss is accumulated on the device and read once per epoch: a
@@ -142,6 +183,8 @@ class TrainingNet(NeuralNet):
             n_seen += n
             n_batches += 1
             self.notify("on_batch_end", batch=batch, training=training, **step)
+            if training and self.ema_ is not None:
+                self._update_average()
         self.raw_train_loss_ = (total / max(n_seen, 1)).item()
         if self.l2_by_optimizer and self.l2_alpha and training:
             # the penalty the optimiser applied is part of scikit-learn's

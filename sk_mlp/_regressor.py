@@ -104,6 +104,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         verbose=0,
         standardize_target=True,
         input_scaling="standard",
+        ema_momentum=0.99,
     ):
         self.loss = loss
         self.standardize_target = standardize_target
@@ -139,6 +140,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             warm_start=warm_start,
             verbose=verbose,
             input_scaling=input_scaling,
+            ema_momentum=ema_momentum,
         )
 
     _parameter_constraints = {

@@ -9,6 +9,7 @@ _SKLEARN_EQUIVALENT = {
     "label_smoothing": 0.0,
     "standardize_target": False,
     "input_scaling": None,
+    "ema_momentum": 0.0,
 }
 
 

@@ -278,3 +278,63 @@ def test_auto_weight_decay_is_1e_3_on_small_data_and_falls_as_one_over_n(device)
     # and a warm start with a new value applies it
     fixed.set_params(weight_decay=0.01, warm_start=True)
     assert decays(_fit(fixed, X, y)) == (0.01, 0.01)
+
+
+# ------------------------------------------------------------ weight average
+def _weights(est):
+    return [p.detach().cpu().double().numpy().copy() for p in est.net_.module_.parameters()]
+
+
+def test_ema_momentum_keeps_the_moving_average_of_the_raw_weights(device):
+    # one step per epoch (a full batch), so the raw weights after each
+    # partial_fit call (which never averages) are those after each step
+    X, y = make_regression(n_samples=120, n_features=4, noise=5.0, random_state=0)
+    kwargs = dict(hidden_layer_sizes=(8,), batch_size=len(X), early_stopping=False,
+                  dropout=0.0, input_scaling=None, tol=0.0, random_state=0, device=device)
+    probe = MLPRegressor(ema_momentum=0.0, **kwargs)
+    probe._prepare_fit(X, y, None, False, None)
+    average = _weights(probe)  # the initial weights the average starts from
+    raw = MLPRegressor(ema_momentum=0.0, **kwargs)
+    for step in range(1, 7):
+        raw.partial_fit(X, y)
+        momentum = min(0.9, (1 + step) / (10 + step))
+        average = [momentum * a + (1 - momentum) * w for a, w in zip(average, _weights(raw))]
+    averaged = _fit(MLPRegressor(ema_momentum=0.9, max_iter=6, **kwargs), X, y)
+    for got, want in zip(_weights(averaged), average):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    # averaging does not steer training: the raw weights' losses are the same
+    plain = _fit(MLPRegressor(ema_momentum=0.0, max_iter=6, **kwargs), X, y)
+    np.testing.assert_allclose(averaged.loss_curve_, plain.loss_curve_, rtol=1e-6)
+    assert not np.allclose(averaged.predict(X), plain.predict(X))
+
+
+def test_ema_judges_epochs_by_the_average_under_early_stopping(device):
+    X, y = make_regression(n_samples=400, n_features=6, noise=20.0, random_state=1)
+    kwargs = dict(hidden_layer_sizes=(16,), max_iter=40, early_stopping=True,
+                  random_state=0, device=device)
+    averaged = _fit(MLPRegressor(ema_momentum=0.99, **kwargs), X, y)
+    plain = _fit(MLPRegressor(ema_momentum=0.0, **kwargs), X, y)
+    # the raw training is the same up to where either stopped; the
+    # validation losses are those of different weights (the averages)
+    n = min(len(averaged.loss_curve_), len(plain.loss_curve_))
+    np.testing.assert_allclose(averaged.loss_curve_[:n], plain.loss_curve_[:n], rtol=1e-5)
+    assert not np.allclose(averaged.validation_loss_curve_[:n],
+                           plain.validation_loss_curve_[:n])
+    # and the model kept is the best epoch's average (not its raw weights):
+    # a fit of just that many epochs ends on the same weights
+    best = int(np.argmin(averaged.validation_loss_curve_)) + 1
+    again = _fit(MLPRegressor(ema_momentum=0.99, **{**kwargs, "max_iter": best}), X, y)
+    np.testing.assert_allclose(again.predict(X), averaged.predict(X), rtol=1e-4, atol=1e-4)
+
+
+def test_partial_fit_never_averages_and_ema_momentum_is_validated(device):
+    X, y = make_regression(n_samples=100, n_features=3, random_state=0)
+    kwargs = dict(hidden_layer_sizes=(4,), random_state=0, device=device)
+    a, b = MLPRegressor(ema_momentum=0.99, **kwargs), MLPRegressor(ema_momentum=0.0, **kwargs)
+    for _ in range(3):
+        a.partial_fit(X, y)
+        b.partial_fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert MLPRegressor().ema_momentum == 0.99 and MLPClassifier().ema_momentum == 0.0
+    with pytest.raises(ValueError, match="ema_momentum"):
+        MLPRegressor(ema_momentum=1.0).fit(X, y)
