@@ -197,8 +197,10 @@ default=@SCHEDULE@
         Momentum of an exponential moving average of the weights, updated
         after every training step: ``average = m * average + (1 - m) *
         weights``, with ``m`` warming up as ``(1 + t) / (10 + t)`` over the
-        first steps ``t`` until it reaches ``ema_momentum``. With it, each
-        epoch is judged by the averaged weights (the validation loss and
+        first steps ``t`` until it reaches ``ema_momentum`` (after about
+        900 steps for 0.99: on small tables, which stop earlier, the warm-up
+        sets the average, roughly over the last tenth of the steps). Each
+        epoch is then judged by the averaged weights (the validation loss and
         score, the stopping rule, the best epoch that early stopping
         restores) while training goes on from the raw ones, and the model
         keeps the averaged weights; ``loss_curve_`` is the raw weights'
