@@ -526,9 +526,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
                 early_stopping = False
                 train, valid = self._split(X, targets, weights, y, False, split_seed)
             monitor = self._configure_net(len(train), early_stopping, shuffle_gen,
-                                          dropout_gen)
-            # partial_fit steps the weights it is given: no average across calls
-            self.net_.ema_momentum = 0.0 if incremental else self.ema_momentum
+                                          dropout_gen, incremental)
             epochs_before = len(self.net_.history)
             try:
                 self.net_.partial_fit(train, None,
@@ -705,10 +703,13 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         net.module_.to(DTYPES[dtype])
         return net
 
-    def _configure_net(self, n_samples, early_stopping, shuffle_gen, dropout_gen):
+    def _configure_net(self, n_samples, early_stopping, shuffle_gen, dropout_gen,
+                       incremental=False):
         """Apply the current parameters to the net before a (warm) fit."""
         net = self.net_
         net.batch_size = self._batch_size(n_samples)
+        # partial_fit steps the weights it is given: no average across calls
+        net.ema_momentum = 0.0 if incremental else self.ema_momentum
         net.shuffle = self.shuffle
         net.generator = shuffle_gen
         for layer in net.module_.dropouts:

@@ -24,13 +24,10 @@ def _scaled(loss, scale):
         return float(np.float64(loss) * np.float64(scale))
 
 
-def _swap(params, values):
-    """Put ``values`` into ``params``; return copies of what they held."""
-    held = [p.detach().clone() for p in params]
+def _copy_into(params, values):
     with torch.no_grad():
         for param, value in zip(params, values):
             param.copy_(value)
-    return held
 
 
 class TrainingNet(NeuralNet):
@@ -64,7 +61,8 @@ class TrainingNet(NeuralNet):
     l2_by_optimizer = False
     base_weight_decay = 0.0
     # momentum of the weights' exponential moving average (0: none); while
-    # training, ``ema_`` holds the average and ``ema_steps_`` counts its steps
+    # training, ``ema_`` holds (average, parameter) pairs and ``ema_steps_``
+    # counts the steps averaged
     ema_momentum = 0.0
     ema_ = None
     ema_steps_ = 0
@@ -134,7 +132,8 @@ class TrainingNet(NeuralNet):
         on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": valid}
         self.stop_training_ = False
         params = list(self.module_.parameters())
-        self.ema_ = [p.detach().clone() for p in params] if self.ema_momentum > 0 else None
+        self.ema_ = [(p.detach().clone(), p) for p in params] \
+            if self.ema_momentum > 0 else None
         self.ema_steps_ = 0
         try:
             for epoch in range(epochs):
@@ -145,14 +144,17 @@ class TrainingNet(NeuralNet):
                 # with averaging, the epoch is judged (validation, stopping
                 # rule, best weights) by the averaged weights, and training
                 # goes on from the raw ones; the last epoch's average stays
-                raw = _swap(params, self.ema_) if self.ema_ is not None else None
+                raw = None
+                if self.ema_ is not None:
+                    raw = [p.detach().clone() for p in params]
+                    _copy_into(params, [average for average, _ in self.ema_])
                 if valid is not None:
                     self.run_validation(valid)
                 self.notify("on_epoch_end", **on_epoch_kwargs)
                 if self.stop_training_ or epoch == epochs - 1:
                     break
                 if raw is not None:
-                    _swap(params, raw)
+                    _copy_into(params, raw)
         finally:
             self.ema_ = None
         return self
@@ -166,7 +168,7 @@ class TrainingNet(NeuralNet):
         t = self.ema_steps_
         momentum = min(self.ema_momentum, (1.0 + t) / (10.0 + t))
         with torch.no_grad():
-            for average, param in zip(self.ema_, self.module_.parameters()):
+            for average, param in self.ema_:
                 average.lerp_(param, 1.0 - momentum)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
