@@ -41,6 +41,8 @@ def test_each_parallel_fit_uses_only_its_share_of_the_cores(device):
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_search_on_a_dask_cluster_matches_the_local_search(device):
+    # the distributed extra is optional for users but in the test extra,
+    # so the README's test command never skips this
     distributed = pytest.importorskip("distributed")
     import joblib
 

@@ -287,6 +287,8 @@ def test_history_is_a_table(device):
 
 
 def test_plot_learning_curves(device):
+    # the plot extra is optional for users but in the test extra,
+    # so the README's test command never skips this
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     X, y = _noisy_classification()
