@@ -375,6 +375,10 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             return AUTO_WEIGHT_DECAY * min(1.0, max(0.1, share))
         return float(self.weight_decay)
 
+    def _learning_rate_for(self, n_samples):
+        """The step size a fit on ``n_samples`` rows starts from."""
+        return float(self.learning_rate_init)
+
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -478,7 +482,8 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
                 dict(n_inputs=X.shape[1], hidden_layer_sizes=hidden, n_outputs=n_outputs,
                      activation=self.activation, dropout=dropout,
                      input_scaling=self.input_scaling),
-                self._network_dtype(), device, weight_decay)
+                self._network_dtype(), device, weight_decay,
+                self._learning_rate_for(X.shape[0]))
             scaling = self.net_.module_.scaling
             if scaling is not None:
                 # statistics of the rows fit sees (with their weights); kept
@@ -526,7 +531,8 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
                 early_stopping = False
                 train, valid = self._split(X, targets, weights, y, False, split_seed)
             monitor = self._configure_net(len(train), early_stopping, shuffle_gen,
-                                          dropout_gen, incremental)
+                                          dropout_gen, self._learning_rate_for(X.shape[0]),
+                                          incremental)
             epochs_before = len(self.net_.history)
             try:
                 self.net_.partial_fit(train, None,
@@ -673,10 +679,14 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         """Keyword arguments of the output's loss module."""
         return {}
 
-    def _build_net(self, module_kwargs, dtype, device, weight_decay=None):
+    def _build_net(self, module_kwargs, dtype, device, weight_decay=None,
+                   learning_rate=None):
         """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``,
-        its optimiser decaying the weights by ``weight_decay`` (by default
-        the value 'auto' starts from; fit sets the one it resolves to)."""
+        its optimiser decaying the weights by ``weight_decay`` at step size
+        ``learning_rate`` (by default the values 'auto' starts from; fit sets
+        the ones it resolves to)."""
+        if learning_rate is None:
+            learning_rate = self._learning_rate_for(0)
         loss_cls, _, scorer = OUTPUTS[self._output_activation()]
         net = TrainingNet(
             module=MLPModule,
@@ -687,7 +697,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             batch_size=1,  # set per fit in _configure_net
             train_split=None,
             callbacks=[
-                ("schedule", Schedule(None, self.learning_rate_init, self.max_iter, 0.5)),
+                ("schedule", Schedule(None, learning_rate, self.max_iter, 0.5)),
                 ("clipping", GradientClipping(None)),
                 ("monitor", Monitor(self.tol, self.n_iter_no_change)),
                 ("progress", ProgressBar(self.max_iter)),
@@ -696,7 +706,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             verbose=0,
             device=device,
             **optimizer_params(self, device, self._weight_decay_for(0)
-                               if weight_decay is None else weight_decay),
+                               if weight_decay is None else weight_decay, learning_rate),
         )
         net.valid_scorer = scorer
         net.initialize()
@@ -704,9 +714,16 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         return net
 
     def _configure_net(self, n_samples, early_stopping, shuffle_gen, dropout_gen,
-                       incremental=False):
-        """Apply the current parameters to the net before a (warm) fit."""
+                       learning_rate, incremental=False):
+        """Apply the current parameters to the net before a (warm) fit, which
+        starts at step size ``learning_rate``."""
         net = self.net_
+        if not incremental:
+            # every fit starts from its own step size, as scikit-learn's fit
+            # starts a new optimiser: a warm start after set_params or after
+            # 'adaptive' cut the rate, too (partial_fit keeps the current one)
+            for group in net.optimizer_.param_groups:
+                group["lr"] = learning_rate
         net.batch_size = self._batch_size(n_samples)
         # partial_fit steps the weights it is given: no average across calls
         net.ema_momentum = 0.0 if incremental else self.ema_momentum
@@ -716,7 +733,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             layer.generator = dropout_gen
         net.set_params(
             callbacks__schedule__fn=SCHEDULES[self.learning_rate],
-            callbacks__schedule__lr0=self.learning_rate_init,
+            callbacks__schedule__lr0=learning_rate,
             callbacks__schedule__max_iter=self.max_iter,
             callbacks__schedule__power_t=self.power_t,
             callbacks__clipping__max_norm=self.max_grad_norm,
@@ -789,6 +806,10 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         self.net_ = self._build_net(module, state["dtype"], resolve_device(self.device))
         load_state_dict_checked(self.net_.module_, tensors)
         self.net_.history = History([dict(row) for row in state["history"]])
+        if len(self.net_.history) and "lr" in self.net_.history[-1]:
+            # a later partial_fit goes on at the rate the last epoch used
+            for group in self.net_.optimizer_.param_groups:
+                group["lr"] = float(self.net_.history[-1]["lr"])
         self.n_iter_ = int(state.get("n_iter", len(state["history"])))
         if state.get("output_dtype", "float64") not in ("float32", "float64"):
             raise ValueError("its output dtype is not float32 or float64")

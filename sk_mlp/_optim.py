@@ -46,14 +46,15 @@ def fused_available(cls, device_type):
         return False
 
 
-def optimizer_params(est, device, weight_decay):
+def optimizer_params(est, device, weight_decay, learning_rate):
     """skorch ``optimizer*`` parameters for estimator ``est`` on ``device``,
-    decaying the weight matrices by ``weight_decay``."""
+    at step size ``learning_rate``, decaying the weight matrices by
+    ``weight_decay``."""
     # L-BFGS is driven by SciPy (see _lbfgs); the net's optimiser is never stepped
     cls, options = OPTIMIZERS["sgd" if est.solver == "lbfgs" else est.solver]
     params = {
         "optimizer": cls,
-        "lr": est.learning_rate_init,
+        "lr": learning_rate,
         "optimizer__weight_decay": weight_decay,  # explicit: AdamW's default is 0.01
     }
     if weight_decay > 0 or est.alpha > 0:

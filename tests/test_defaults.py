@@ -280,6 +280,53 @@ def test_auto_weight_decay_is_1e_3_on_small_data_and_falls_as_one_over_n(device)
     assert decays(_fit(fixed, X, y)) == (0.01, 0.01)
 
 
+def test_auto_learning_rate_of_the_regressor_falls_once_past_the_threshold(device):
+    from sk_mlp._regressor import (AUTO_LEARNING_RATE, AUTO_LEARNING_RATE_ROWS,
+                                   AUTO_LEARNING_RATE_SMALL)
+
+    def rates(est):
+        return {row["lr"] for row in est.history_} | {
+            group["lr"] for group in est.net_.optimizer_.param_groups}
+
+    X, y = make_regression(n_samples=AUTO_LEARNING_RATE_ROWS + 1, n_features=5,
+                           random_state=0)
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0, device=device)
+    n = AUTO_LEARNING_RATE_ROWS
+    assert rates(_fit(MLPRegressor(**kwargs), X[:n], y[:n])) == {AUTO_LEARNING_RATE_SMALL}
+    # the rows fit is given decide, not the 90 % left after the validation split
+    large = _fit(MLPRegressor(**kwargs), X, y)
+    assert large.validation_loss_curve_ is not None
+    assert rates(large) == {AUTO_LEARNING_RATE}
+    assert rates(_fit(MLPRegressor(learning_rate_init=0.02, **kwargs), X, y)) == {0.02}
+    # 'auto' is the regressor's: the classifier's default is scikit-learn's 0.001
+    Xc, yc = _noisy(60)
+    with pytest.raises(ValueError, match="learning_rate_init"):
+        MLPClassifier(learning_rate_init="auto", device=device).fit(Xc, yc)
+    assert sklearn_defaults(MLPRegressor)["learning_rate_init"] == 0.001
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_every_fit_starts_from_learning_rate_init_and_partial_fit_goes_on(Estimator,
+                                                                            device):
+    # as scikit-learn's fit, which starts a new optimiser each time: a warm
+    # start uses a new learning_rate_init, and a rate 'adaptive' cut is reset
+    X, y = make_regression(n_samples=80, n_features=5, random_state=0)
+    if Estimator is MLPClassifier:
+        y = (y > np.median(y)).astype(int)
+    est = Estimator(hidden_layer_sizes=(4,), max_iter=3, warm_start=True,
+                    learning_rate_init=0.01, random_state=0, device=device)
+    _fit(est, X, y)
+    est.set_params(learning_rate_init=0.05)
+    _fit(est, X, y)
+    assert [row["lr"] for row in est.history_] == [0.01] * 3 + [0.05] * 3
+    for group in est.net_.optimizer_.param_groups:
+        group["lr"] = 0.002  # as 'adaptive' leaves it after two cuts
+    est.partial_fit(X, y)
+    assert est.history_[-1]["lr"] == 0.002
+    _fit(est, X, y)
+    assert est.history_[-1]["lr"] == 0.05
+
+
 # ------------------------------------------------------------ weight average
 def _weights(est):
     return [p.detach().cpu().double().numpy().copy() for p in est.net_.module_.parameters()]

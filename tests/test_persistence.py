@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.datasets import load_iris, make_regression
+from sklearn.datasets import load_diabetes, load_iris, make_regression
+from sklearn.exceptions import ConvergenceWarning
 
 from sk_mlp import MLPClassifier, MLPRegressor, Perceptron, load, save
 
@@ -90,7 +91,19 @@ def test_loaded_model_keeps_training(tmp_path, device):
     assert restored.n_iter_ == 3 and len(restored.loss_curve_) == est.n_iter_ + 3
 
 
-def test_save_rejects_what_is_not_an_estimator(tmp_path):
+def test_loaded_model_goes_on_at_the_rate_it_stopped_at(tmp_path, device):
+    # the plain format keeps no optimiser: partial_fit after load must still
+    # use the rate of the last epoch, here the regressor's resolved 'auto'
+    # (0.003 on more than 2,000 rows, not the 0.005 of a small fit)
+    X, y = load_diabetes(return_X_y=True)
+    X, y = np.tile(X, (5, 1)), np.tile(y, 5)
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0, device=device)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    save(est, tmp_path / "m")
+    restored = load(tmp_path / "m", device=device).partial_fit(X, y)
+    assert {row["lr"] for row in restored.history_} == {0.003}
+
     with pytest.raises(TypeError, match="not dict"):
         save({"weights": [1, 2]}, tmp_path / "m")
 
