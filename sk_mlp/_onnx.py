@@ -274,7 +274,6 @@ def _convert_tabular(scope, operator, container):
     """TabularPreprocessor in ONNX: its imputation, scaling and one-hot
     encoding, rare levels grouped as it groups them (which skl2onnx's own
     OneHotEncoder converter does not support)."""
-    from onnx import TensorProto
     from skl2onnx.common.data_types import guess_proto_type
 
     from .preprocessing import MISSING_CATEGORY
@@ -390,8 +389,6 @@ def _initial_types(X, dtype):
 
 
 def onnx_inputs(X, dtype=np.float32):
-    from .preprocessing import MISSING_CATEGORY
-
     """The ``onnxruntime`` feed for ``X`` matching :func:`to_onnx`'s inputs.
 
     Parameters

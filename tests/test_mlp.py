@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification, make_regression

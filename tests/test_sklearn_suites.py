@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import sklearn
 
 SKLEARN = Path(sklearn.__file__).parent
