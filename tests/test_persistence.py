@@ -104,6 +104,8 @@ def test_loaded_model_goes_on_at_the_rate_it_stopped_at(tmp_path, device):
     restored = load(tmp_path / "m", device=device).partial_fit(X, y)
     assert {row["lr"] for row in restored.history_} == {0.003}
 
+
+def test_save_rejects_what_is_not_an_estimator(tmp_path):
     with pytest.raises(TypeError, match="not dict"):
         save({"weights": [1, 2]}, tmp_path / "m")
 
