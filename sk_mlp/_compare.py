@@ -702,6 +702,19 @@ def summarize(results):
         ``fit_time`` and ``predict_time`` (mean seconds per fold), ``folds``
         (folds scored), ``best_params`` (the per-fold choice seen most often)
         and ``note``. Sorted best first by ``score_mean``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import compare, summarize
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> results = compare(X, y, models="linear,svm", cv=3)
+    >>> len(results)  # one row per model and fold
+    6
+    >>> table = summarize(results)
+    >>> list(table.index) == sorted(table.index, key=table["score_mean"].get,
+    ...                             reverse=True)
+    True
     """
     greater = results.attrs.get("greater_is_better", True)
     rows = {}
@@ -741,6 +754,16 @@ def fit_best(results, X, y):
     pipeline : sklearn.pipeline.Pipeline
         Preprocessing and model fitted on all rows (the best candidate of its
         search when a search was run); with ``log_target`` it predicts log(y).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import compare, fit_best
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> results = compare(X, y, models="linear,svm", cv=3)
+    >>> name, pipeline = fit_best(results, X, y)
+    >>> name in ("linear", "svm"), pipeline.predict(X.head(2)).shape
+    (True, (2,))
     """
     summary = summarize(results).dropna(subset=["score_mean"])
     if summary.empty:

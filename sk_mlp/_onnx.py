@@ -342,6 +342,21 @@ def register_onnx_converters():
     the step perceptron) as plain tensors: pass
     ``options={"zipmap": False}`` to ``skl2onnx.to_onnx``, which
     :func:`to_onnx` does for you.
+
+    Examples
+    --------
+    >>> import numpy as np, skl2onnx
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sk_mlp import MLPRegressor, register_onnx_converters
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = make_pipeline(StandardScaler(), MLPRegressor(
+    ...     hidden_layer_sizes=(8,), device="cpu", random_state=0)).fit(X, y)
+    >>> _ = register_onnx_converters()
+    >>> model = skl2onnx.to_onnx(reg, X[:1].astype(np.float32))
+    >>> [output.name for output in model.graph.output]
+    ['variable']
     """
     skl2onnx = _skl2onnx()
     from skl2onnx import update_registered_converter
@@ -401,6 +416,16 @@ def onnx_inputs(X, dtype=np.float32):
     -------
     feed : dict
         Input name -> 2-D array.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sk_mlp import onnx_inputs
+    >>> feed = onnx_inputs(pd.DataFrame({"rooms": [3, 4], "city": ["Oslo", None]}))
+    >>> sorted(feed), feed["rooms"].dtype, feed["rooms"].shape
+    (['city', 'rooms'], dtype('float32'), (2, 1))
+    >>> onnx_inputs(np.eye(2))["X"].dtype  # an array feeds one input, "X"
+    dtype('float32')
     """
     from .preprocessing import MISSING_CATEGORY
 
