@@ -803,13 +803,13 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         if state["feature_names_in_"] is not None:
             self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
         self.t_ = int(state["t_"])
-        self.net_ = self._build_net(module, state["dtype"], resolve_device(self.device))
+        history = History([dict(row) for row in state["history"]])
+        # a later partial_fit goes on at the rate the last epoch used
+        last_lr = history[-1].get("lr") if len(history) else None
+        self.net_ = self._build_net(module, state["dtype"], resolve_device(self.device),
+                                    learning_rate=None if last_lr is None else float(last_lr))
         load_state_dict_checked(self.net_.module_, tensors)
-        self.net_.history = History([dict(row) for row in state["history"]])
-        if len(self.net_.history) and "lr" in self.net_.history[-1]:
-            # a later partial_fit goes on at the rate the last epoch used
-            for group in self.net_.optimizer_.param_groups:
-                group["lr"] = float(self.net_.history[-1]["lr"])
+        self.net_.history = history
         self.n_iter_ = int(state.get("n_iter", len(state["history"])))
         if state.get("output_dtype", "float64") not in ("float32", "float64"):
             raise ValueError("its output dtype is not float32 or float64")

@@ -712,8 +712,7 @@ def summarize(results):
     >>> len(results)  # one row per model and fold
     6
     >>> table = summarize(results)
-    >>> list(table.index) == sorted(table.index, key=table["score_mean"].get,
-    ...                             reverse=True)
+    >>> bool(table["score_mean"].is_monotonic_decreasing)  # best first
     True
     """
     greater = results.attrs.get("greater_is_better", True)
