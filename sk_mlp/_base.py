@@ -6,7 +6,9 @@ outputs become predictions.
 """
 
 import copy
+import dataclasses
 import warnings
+from collections import namedtuple
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -41,24 +43,37 @@ from ._net import (
     Schedule,
     TrainingNet,
 )
-from ._optim import OPTIMIZERS, SCHEDULES, optimizer_params
+from ._optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimizer_params
 from ._scaling import input_statistics
+from ._settings import DataFacts, FitSettings, resolve
 from ._state import PlainStateMixin
 
 
-def _accuracy(logits, y):
-    return (logits.argmax(dim=1) == y).float().mean()
+def _weighted_mean(values, weight):
+    """Mean of ``values``, weighted by ``weight`` (None: equal weights)."""
+    if weight is None:
+        return values.mean()
+    return (values * weight).sum() / weight.sum().clamp_min(1e-30)
 
 
-def _subset_accuracy(logits, y):
-    return ((logits > 0) == (y > 0.5)).all(dim=1).float().mean()
+# Validation scores of early stopping: functions of (logits, targets, sample
+# weights or None), weighted as the loss training minimises.
+def _accuracy(logits, y, weight=None):
+    return _weighted_mean((logits.argmax(dim=1) == y).to(logits.dtype), weight)
 
 
-def _r2(pred, y):
-    residual = ((y - pred) ** 2).sum(dim=0)
-    total = ((y - y.mean(dim=0)) ** 2).sum(dim=0)
+def _subset_accuracy(logits, y, weight=None):
+    return _weighted_mean(((logits > 0) == (y > 0.5)).all(dim=1).to(logits.dtype), weight)
+
+
+def _r2(pred, y, weight=None):
+    w = (torch.ones_like(y[:, :1]) if weight is None else weight[:, None]).to(pred.dtype)
+    total_weight = w.sum().clamp_min(1e-30)
+    mean = (w * y).sum(dim=0) / total_weight
+    residual = (w * (y - pred) ** 2).sum(dim=0)
+    total = (w * (y - mean) ** 2).sum(dim=0)
     r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-30),
-                     (residual == 0).float())
+                     (residual == 0).to(pred.dtype))
     return r2.mean()
 
 
@@ -68,7 +83,7 @@ OUTPUTS = {
     "softmax": (CrossEntropy, lambda z: torch.softmax(z, dim=1), _accuracy),
     "logistic": (BinaryCrossEntropy, torch.sigmoid, _subset_accuracy),
     "identity": (HalfSquaredError, lambda z: z, _r2),
-    "exp": (HalfPoissonDeviance, torch.exp, lambda z, y: _r2(torch.exp(z), y)),
+    "exp": (HalfPoissonDeviance, torch.exp, lambda z, y, w=None: _r2(torch.exp(z), y, w)),
 }
 
 
@@ -146,24 +161,42 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # large ones.
 PREDICT_CHUNK = {"cpu": 2048, "cuda": 65536}
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# early_stopping='auto' holds out a validation split from this many rows: a
-# split of at least 20 rows. The quality benchmark found early stopping on
-# the validation loss helps from a few hundred rows up (Diabetes, 353
-# training rows: RMSE 55 with it, 64 without) and changes nothing
-# measurable on the smallest tables (Iris, Wine).
-AUTO_EARLY_STOPPING_ROWS = 200
-# weight_decay='auto': this decay up to AUTO_WEIGHT_DECAY_ROWS rows passed to
-# fit, then shrinking as 1 / n_samples (the penalty is a prior whose weight
-# against the mean loss falls as the data grow) down to a tenth of it, from
-# ten times the rows on. The quality benchmark found 1e-3 best on the small
-# and noisy tables (noisy regression RMSE 1.50 against 1.81 at 1e-4), too
-# strong on the large ones (Bikeshare 36.8 against 33.9), and 1e-4 right for
-# Fashion-MNIST's 60,000 rows (0.901; 0.888 at 3.7e-5).
-AUTO_WEIGHT_DECAY = 1e-3
-AUTO_WEIGHT_DECAY_ROWS = 2000
-# dropout='auto': this rate with the stochastic solvers, none with L-BFGS
-# (whose line search needs a deterministic loss)
-AUTO_DROPOUT = 0.1
+
+# What _prepare_fit hands the training step besides the data: the rows of
+# early stopping's split (None without) and the call's random streams.
+FitPlan = namedtuple("FitPlan", ["split", "shuffle_generator", "dropout_generator"])
+
+
+def _is_plain(value):
+    """Whether ``value`` is plain data a model file can store."""
+    if value is None or isinstance(value, (bool, Integral, Real, str)):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_is_plain(k) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _plain_params(params):
+    """The parameters the settings were resolved from, as plain copies (a
+    random_state that is a RandomState object is left out: it is compared
+    by identity, see :func:`_same_value`)."""
+    return {name: copy.deepcopy(value) for name, value in params.items()
+            if _is_plain(value)}
+
+
+def _same_value(a, b):
+    """Parameter equality: sequences by their items, numbers by value."""
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        return (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))
+                and len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b)))
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    try:
+        return a is b or bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def make_generators(random_state, devices):
@@ -336,60 +369,15 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         self._check_float32_range(array)
         return to_tensor(array, self.net_.device, self._network_np_dtype())
 
-    # ------------------------------------------------------------ validation
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral):
-            sizes = (sizes,)
-        sizes = tuple(sizes)
-        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0
-                   for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must contain positive integers only, got "
-                f"{self.hidden_layer_sizes!r}; use () for no hidden layer."
-            )
-        return tuple(int(s) for s in sizes)
-
-    def _dropout_rates(self, n_hidden):
-        if isinstance(self.dropout, str):  # 'auto'
-            rate = 0.0 if self.solver == "lbfgs" else AUTO_DROPOUT
-            return (rate,) * n_hidden
-        if isinstance(self.dropout, Real):
-            return (float(self.dropout),) * n_hidden
-        rates = tuple(float(r) for r in self.dropout)
-        if len(rates) != n_hidden:
-            raise ValueError(
-                f"dropout has {len(rates)} rates but there are {n_hidden} hidden "
-                "layers: give one rate per hidden layer or a single float."
-            )
-        if not all(0.0 <= r < 1.0 for r in rates):
-            raise ValueError(f"every dropout rate must be in [0, 1), got {rates}.")
-        return rates
-
-    def _weight_decay_for(self, n_samples):
-        """``weight_decay``, where 'auto' is AUTO_WEIGHT_DECAY up to
-        AUTO_WEIGHT_DECAY_ROWS rows, AUTO_WEIGHT_DECAY * ROWS / n beyond, and
-        a tenth of AUTO_WEIGHT_DECAY from ten times ROWS on."""
-        if self.weight_decay == "auto":
-            share = AUTO_WEIGHT_DECAY_ROWS / max(n_samples, 1)
-            return AUTO_WEIGHT_DECAY * min(1.0, max(0.1, share))
-        return float(self.weight_decay)
-
-    def _learning_rate_for(self, n_samples):
-        """The step size a fit on ``n_samples`` rows starts from."""
-        return float(self.learning_rate_init)
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        return min(self.batch_size, n_samples)
-
     def _validate_y_shape(self, y):
         """Ravel a column-vector ``y`` with a warning, as scikit-learn does."""
         y = np.asarray(y) if not hasattr(y, "shape") else y
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return y
+
+    def _check_targets(self, y, settings):
+        """Refuse targets the network of ``settings`` cannot learn (hook)."""
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -404,7 +392,8 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss: a weight of 0
-            drops the sample, an integer weight k counts it k times.
+            drops the sample, an integer weight k counts it k times. The
+            validation loss and score of early stopping are weighted too.
 
         Returns
         -------
@@ -433,11 +422,12 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
 
     def _prepare_fit(self, X, y, sample_weight, incremental, classes):
         """Everything ``fit`` does before training: validation, target
-        encoding and, on a reset, a freshly initialised network.
+        encoding, the settings' resolution (``settings_``) and the net they
+        configure (on a reset, freshly initialised).
 
-        Returns ``(X, y, targets, weights, (shuffle_gen, dropout_gen,
-        split_seed))``; ``sk_mlp.diagnostics`` uses it to look at the network
-        training would start from.
+        Returns ``(X, y, targets, weights, plan)``, ``plan`` a
+        :class:`FitPlan`; ``sk_mlp.diagnostics`` uses it to look at the
+        network training would start from.
         """
         if incremental and self.early_stopping is True:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -455,14 +445,10 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         X = X.tocsr() if sp.issparse(X) else X
         y = self._validate_y_shape(y)
         sample_weight = self._check_weights(sample_weight, X)
-        weight_decay = self._weight_decay_for(X.shape[0])
-        hidden = self._hidden_sizes()
-        dropout = self._dropout_rates(len(hidden))
-        if self.solver == "lbfgs" and any(dropout):
-            raise ValueError(
-                "solver='lbfgs' needs a deterministic loss: set dropout=0, or use a "
-                "stochastic solver ('adam', 'adamw', 'sgd') with dropout."
-            )
+        params = self.get_params(deep=False)
+        # partial_fit keeps the model's settings unless set_params changed a
+        # parameter since they were resolved
+        keep = incremental and not reset and not self._params_changed(params)
         device = resolve_device(self.device)
         targets, n_outputs = self._encode_targets(y, reset, classes, sample_weight,
                                                   incremental=incremental)
@@ -470,6 +456,12 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         init_gen, shuffle_gen, dropout_gen, split_seed = make_generators(
             self.random_state, ["cpu", device, device]
         )
+        if keep:
+            settings, split = self.settings_, None
+        else:
+            settings, split = self._resolve_settings(params, X.shape[0], y, weights,
+                                                     incremental, reset, split_seed)
+        self._check_targets(y, settings)
         if incremental and not reset and hasattr(self, "_stream_states"):
             # partial_fit continues the shuffling and dropout streams, so k
             # calls train exactly like fit with max_iter=k
@@ -478,73 +470,126 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         if reset:
             # outputs and fitted attributes come back in the input's precision
             self._output_dtype = np.dtype(X.dtype)
-            self.net_ = self._build_net(
-                dict(n_inputs=X.shape[1], hidden_layer_sizes=hidden, n_outputs=n_outputs,
-                     activation=self.activation, dropout=dropout,
-                     input_scaling=self.input_scaling),
-                self._network_dtype(), device, weight_decay,
-                self._learning_rate_for(X.shape[0]))
-            scaling = self.net_.module_.scaling
-            if scaling is not None:
-                # statistics of the rows fit sees (with their weights); kept
-                # by warm starts and later partial_fit calls
-                shift, scale = input_statistics(X, sample_weight, self.input_scaling)
-                with torch.no_grad():
-                    scaling.shift.copy_(torch.from_numpy(shift))
-                    scaling.scale.copy_(torch.from_numpy(scale))
-            if self.init == "sklearn":
-                # a fresh RandomState for an int seed, as scikit-learn's fit
-                sklearn_glorot(self.net_.module_.linears,
-                               check_random_state(self.random_state), self.activation)
-            else:
-                fill_weights(self.net_.module_.linears, INITIALIZERS[self.init],
-                             KAIMING_NONLINEARITY[self.activation], init_gen)
+            self.net_ = self._build_net(settings, self._module_kwargs(
+                settings, X.shape[1], n_outputs), device)
+            self._initialise(X, sample_weight, init_gen)
             self.t_ = 0
-        self.net_.l2_alpha = self.alpha
-        self.net_.l2_by_optimizer = self.solver in ("adam", "sgd")
-        self.net_.base_weight_decay = weight_decay
-        groups = self.net_.optimizer_.param_groups
-        if len(groups) > 1:  # the weights' group (the biases' is first, never decayed)
-            groups[-1]["weight_decay"] = weight_decay
-        self.net_.loss_scale = self._loss_scale()
-        return X, y, targets, weights, (shuffle_gen, dropout_gen, split_seed)
+        elif not keep:
+            self.net_ = self._continue_net(settings, device, incremental)
+        self.settings_ = settings
+        self._settings_params = _plain_params(params)
+        return X, y, targets, weights, FitPlan(split, shuffle_gen, dropout_gen)
+
+    def _facts(self, n_samples, incremental, reset):
+        """The :class:`DataFacts` a fit on ``n_samples`` rows resolves from:
+        partial_fit on a fitted model keeps the facts of its settings."""
+        if incremental and not reset:
+            return self.settings_.facts
+        return DataFacts(n_samples, can_split=not incremental)
+
+    def _resolve_settings(self, params, n_samples, y, weights, incremental, reset, seed):
+        """``(settings, split)``: the settings of this call from the rules of
+        ``sk_mlp._settings`` and, with early stopping, the rows of the
+        validation split (None without)."""
+        facts = self._facts(n_samples, incremental, reset)
+        settings = resolve(params, facts)
+        if incremental or not settings.early_stopping:
+            return settings, None
+        try:
+            return settings, self._split_rows(y, weights, seed)
+        except ValueError:
+            if self.early_stopping != "auto":
+                raise
+            # 'auto' holds out a split only where one can be made
+            return resolve(params, DataFacts(n_samples, can_split=False)), None
+
+    def _params_changed(self, params):
+        """Whether a parameter differs from those the settings came from."""
+        recorded = getattr(self, "_settings_params", None)
+        if recorded is None:
+            return True
+        return any(name in recorded and not _same_value(value, recorded[name])
+                   for name, value in params.items())
+
+    def _module_kwargs(self, settings, n_inputs, n_outputs):
+        return dict(n_inputs=n_inputs, hidden_layer_sizes=settings.hidden_layer_sizes,
+                    n_outputs=n_outputs, activation=self.activation,
+                    dropout=settings.dropout, input_scaling=self.input_scaling)
+
+    def _initialise(self, X, sample_weight, init_gen):
+        """Fresh weights and, with ``input_scaling``, the statistics of the
+        rows fit sees (with their weights), kept by warm starts and later
+        partial_fit calls."""
+        scaling = self.net_.module_.scaling
+        if scaling is not None:
+            shift, scale = input_statistics(X, sample_weight, self.input_scaling)
+            with torch.no_grad():
+                scaling.shift.copy_(torch.from_numpy(shift))
+                scaling.scale.copy_(torch.from_numpy(scale))
+        if self.init == "sklearn":
+            # a fresh RandomState for an int seed, as scikit-learn's fit
+            sklearn_glorot(self.net_.module_.linears,
+                           check_random_state(self.random_state), self.activation)
+        else:
+            fill_weights(self.net_.module_.linears, INITIALIZERS[self.init],
+                         KAIMING_NONLINEARITY[self.activation], init_gen)
+
+    def _continue_net(self, settings, device, incremental):
+        """A net configured by ``settings`` holding the fitted network's
+        weights and history: a warm start's (with a new optimiser, as
+        scikit-learn's fit starts one) or that of a ``partial_fit`` after
+        ``set_params`` (the optimiser's state carried over, and its current
+        step size unless the learning rate changed)."""
+        old = self.net_
+        module = old.module_
+        kwargs = self._module_kwargs(settings, module.linears[0].in_features,
+                                     module.linears[-1].out_features)
+        fitted_hidden = tuple(layer.out_features for layer in module.linears[:-1])
+        if (fitted_hidden != settings.hidden_layer_sizes
+                or (module.scaling is None) != (self.input_scaling is None)):
+            raise ValueError(
+                "warm_start and partial_fit continue the fitted network (hidden "
+                f"layers {fitted_hidden}, input scaling "
+                f"{'on' if module.scaling is not None else 'off'}), which does not "
+                f"match hidden_layer_sizes={self.hidden_layer_sizes!r}, "
+                f"input_scaling={self.input_scaling!r}; fit with warm_start=False "
+                "to build a new network."
+            )
+        learning_rate = None
+        if incremental and settings.learning_rate == self.settings_.learning_rate:
+            learning_rate = old.optimizer_.param_groups[0]["lr"]
+        net = self._build_net(settings, kwargs, device, learning_rate)
+        net.module_.load_state_dict(module.state_dict())
+        net.history = old.history
+        if incremental:
+            carry_optimizer_state(old, net)
+        return net
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
-        X, y, targets, weights, (shuffle_gen, dropout_gen, split_seed) = \
+        X, y, targets, weights, plan = \
             self._prepare_fit(X, y, sample_weight, incremental, classes)
         if self.solver == "lbfgs":
-            train, _ = self._split(X, targets, weights, y, False, split_seed)
+            train, _ = self._split(X, targets, weights, None)
             epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
                                    max_fun=self.max_fun, tol=self.tol,
                                    chunk=self._chunk_rows(X), verbose=bool(self.verbose))
             self.t_ += epochs_run * len(train)
         else:
-            early_stopping = self._uses_early_stopping(X.shape[0], incremental)
-            try:
-                train, valid = self._split(X, targets, weights, y, early_stopping,
-                                           split_seed)
-            except ValueError:
-                if self.early_stopping != "auto":
-                    raise
-                # 'auto' holds out a split only where one can be made (every
-                # class in both parts, a positive weight left for training)
-                early_stopping = False
-                train, valid = self._split(X, targets, weights, y, False, split_seed)
-            monitor = self._configure_net(len(train), early_stopping, shuffle_gen,
-                                          dropout_gen, self._learning_rate_for(X.shape[0]),
-                                          incremental)
+            train, valid = self._split(X, targets, weights, plan.split)
             epochs_before = len(self.net_.history)
-            try:
-                self.net_.partial_fit(train, None,
-                                      epochs=1 if incremental else self.max_iter,
-                                      valid=valid)
-            finally:
-                self._release_generators()
+            # a partial_fit call is one epoch, never averaged (it steps the
+            # weights it is given) and never validated
+            self.net_.partial_fit(train, None, epochs=1 if incremental else self.max_iter,
+                                  valid=valid, shuffle_generator=plan.shuffle_generator,
+                                  dropout_generator=plan.dropout_generator,
+                                  average=not incremental)
             epochs_run = len(self.net_.history) - epochs_before
             self.t_ += epochs_run * len(train)
             # the streams' states (CPU byte tensors, picklable anywhere)
-            self._stream_states = (shuffle_gen.get_state(), dropout_gen.get_state())
-            self._warn_about_the_end(monitor, epochs_run, incremental)
+            self._stream_states = (plan.shuffle_generator.get_state(),
+                                   plan.dropout_generator.get_state())
+            self._warn_about_the_end(dict(self.net_.callbacks_)["monitor"], epochs_run,
+                                     incremental)
         # as in scikit-learn: the epochs (iterations) of this call
         self.n_iter_ = epochs_run
         if not all(bool(torch.isfinite(p).all()) for p in self.net_.module_.parameters()):
@@ -553,32 +598,6 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
                 "contain large values and need to be preprocessed."
             )
         return self
-
-    def _uses_early_stopping(self, n_samples, incremental=False):
-        """Whether this fit holds out a validation split and stops on it:
-        ``early_stopping``, where ``'auto'`` means from
-        ``AUTO_EARLY_STOPPING_ROWS`` training rows up (never in
-        ``partial_fit``, which trains one epoch)."""
-        if incremental:
-            return False
-        if self.early_stopping == "auto":
-            return n_samples >= AUTO_EARLY_STOPPING_ROWS
-        return bool(self.early_stopping)
-
-    def _early_stopping_metric(self):
-        """What early stopping watches: ``early_stopping_metric``, where
-        ``'auto'`` is the validation loss for ``early_stopping='auto'`` and
-        scikit-learn's validation score for ``early_stopping=True``."""
-        if self.early_stopping_metric == "auto":
-            return "loss" if self.early_stopping == "auto" else "score"
-        return self.early_stopping_metric
-
-    def _network_dtype(self):
-        """The network's precision: ``dtype``, where 'auto' is float64 for
-        L-BFGS (its line search needs the precision) and float32 otherwise."""
-        if self.dtype == "auto":
-            return "float64" if self.solver == "lbfgs" else "float32"
-        return self.dtype
 
     def _loss_scale(self):
         """Factor from the loss the network minimises to the reported loss."""
@@ -593,60 +612,80 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         return rows
 
     def _tensor_data(self, X, y=None, weights=None):
-        """:class:`TensorData` of dense or sparse ``X`` in the network's dtype."""
+        """:class:`TensorData` of dense or sparse ``X`` in the network's dtype,
+        its ``weights`` normalised to mean 1 (their mean kept as
+        ``weight_mean``: alpha's penalty is relative to the total weight, as
+        in scikit-learn)."""
+        weight_mean = 1.0
+        if weights is not None:
+            # the mean taken on rescaled weights: finite for any finite weights
+            largest = weights.max()
+            relative = weights / largest
+            weight_mean = float(largest * relative.mean())
+            weights = self._as_tensor(relative / relative.mean())
         if sp.issparse(X):
             self._check_float32_range(X.data)
             return TensorData(X, y, weights, device=self.net_.device,
-                              dtype=self._network_np_dtype())
-        return TensorData(self._as_tensor(X), y, weights)
+                              dtype=self._network_np_dtype(), weight_mean=weight_mean)
+        return TensorData(self._as_tensor(X), y, weights, weight_mean=weight_mean)
 
-    def _split(self, X, targets, weights, y, early_stopping, seed):
-        """Training and validation :class:`TensorData` (validation None).
+    def _split_rows(self, y, weights, seed):
+        """``(training rows, validation rows)`` of early stopping's split
+        (stratified where the task says so); ValueError where none can be
+        made."""
+        stratify = self._stratify(y)
+        try:
+            index, valid_index = train_test_split(
+                np.arange(len(y)), test_size=self.validation_fraction,
+                random_state=seed, stratify=stratify,
+            )
+        except ValueError as exc:
+            if stratify is None:
+                raise
+            raise ValueError(
+                f"{exc} The validation split for early_stopping is stratified: "
+                "increase validation_fraction or the number of samples of the "
+                "rare classes, or set early_stopping=False."
+            ) from exc
+        if len(valid_index) < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        if weights is not None and not weights[valid_index].max(initial=0.0) > 0:
+            raise ValueError(
+                "Every sample of the validation split has sample_weight 0, so the "
+                "weighted validation loss is undefined; give more samples a positive "
+                "weight, change validation_fraction or set early_stopping=False."
+            )
+        self._check_training_weights(weights, index)
+        return index, valid_index
+
+    @staticmethod
+    def _check_training_weights(weights, index):
+        if weights is not None and not weights[index].max(initial=0.0) > 0:
+            raise ValueError(
+                "Every sample left for training after the validation split has "
+                "sample_weight 0; give more samples a positive weight or set "
+                "early_stopping=False."
+            )
+
+    def _split(self, X, targets, weights, split):
+        """Training and validation :class:`TensorData` (validation None
+        without a ``split``); each part keeps its rows' weights.
 
         Without a validation split the data are used as they are: a float32
         C-ordered ``X`` becomes a tensor without any copy on the CPU.
         """
-        index = slice(None)
-        valid = None
-        if early_stopping:
-            stratify = self._stratify(y)
-            try:
-                index, valid_index = train_test_split(
-                    np.arange(X.shape[0]), test_size=self.validation_fraction,
-                    random_state=seed, stratify=stratify,
-                )
-            except ValueError as exc:
-                if stratify is None:
-                    raise
-                raise ValueError(
-                    f"{exc} The validation split for early_stopping is stratified: "
-                    "increase validation_fraction or the number of samples of the "
-                    "rare classes, or set early_stopping=False."
-                ) from exc
-            if len(valid_index) < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
-            valid = self._tensor_data(X[valid_index],
-                                      self._target_tensor(targets[valid_index]))
-        if weights is not None:
-            weights = weights[index]
-            if not weights.max(initial=0.0) > 0:
-                raise ValueError(
-                    "Every sample left for training after the validation split has "
-                    "sample_weight 0; give more samples a positive weight or set "
-                    "early_stopping=False."
-                )
-            # normalised to mean 1 (the mean taken on rescaled weights, finite
-            # for any finite weights); the mean itself is kept for alpha's
-            # penalty, which is relative to the total weight as in scikit-learn
-            largest = weights.max()
-            relative = weights / largest
-            self.net_.weight_mean_ = float(largest * relative.mean())
-            weights = self._as_tensor(relative / relative.mean())
-        train = self._tensor_data(X[index], self._target_tensor(targets[index]), weights)
-        return train, valid
+        if split is None:
+            return self._tensor_data(X, self._target_tensor(targets), weights), None
+        index, valid_index = split
+
+        def part(rows):
+            return self._tensor_data(X[rows], self._target_tensor(targets[rows]),
+                                     None if weights is None else weights[rows])
+
+        return part(index), part(valid_index)
 
     def _warn_about_the_end(self, monitor, epochs_run, incremental):
         if monitor.diverged_:
@@ -679,14 +718,11 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         """Keyword arguments of the output's loss module."""
         return {}
 
-    def _build_net(self, module_kwargs, dtype, device, weight_decay=None,
-                   learning_rate=None):
+    def _build_net(self, settings, module_kwargs, device, learning_rate=None):
         """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``,
-        its optimiser decaying the weights by ``weight_decay`` at step size
-        ``learning_rate`` (by default the values 'auto' starts from; fit sets
-        the ones it resolves to)."""
-        if learning_rate is None:
-            learning_rate = self._learning_rate_for(0)
+        configured through its constructor by ``settings`` (a
+        :class:`FitSettings`) and the estimator's other parameters; its
+        optimiser starts at ``learning_rate`` (by default the settings')."""
         loss_cls, _, scorer = OUTPUTS[self._output_activation()]
         net = TrainingNet(
             module=MLPModule,
@@ -694,69 +730,46 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             criterion=loss_cls,
             **{f"criterion__{k}": v for k, v in self._criterion_params().items()},
             max_epochs=self.max_iter,
-            batch_size=1,  # set per fit in _configure_net
+            batch_size=settings.batch_size,
             train_split=None,
             callbacks=[
-                ("schedule", Schedule(None, learning_rate, self.max_iter, 0.5)),
-                ("clipping", GradientClipping(None)),
-                ("monitor", Monitor(self.tol, self.n_iter_no_change)),
-                ("progress", ProgressBar(self.max_iter)),
-                ("printer", IterationPrinter(False)),
+                ("schedule", Schedule(SCHEDULES[self.learning_rate],
+                                      settings.learning_rate, self.max_iter,
+                                      self.power_t)),
+                ("clipping", GradientClipping(self.max_grad_norm)),
+                ("monitor", Monitor(self.tol, self.n_iter_no_change,
+                                    settings.early_stopping,
+                                    adaptive=self.learning_rate == "adaptive",
+                                    metric=settings.early_stopping_metric)),
+                ("progress", ProgressBar(self.max_iter if self.verbose else None)),
+                ("printer", IterationPrinter(bool(self.verbose))),
             ],
             verbose=0,
             device=device,
-            **optimizer_params(self, device, self._weight_decay_for(0)
-                               if weight_decay is None else weight_decay, learning_rate),
+            l2_alpha=self.alpha,
+            l2_by_optimizer=self.solver in ("adam", "sgd"),
+            base_weight_decay=settings.weight_decay,
+            loss_scale=self._loss_scale(),
+            ema_momentum=settings.ema_momentum,
+            shuffle=self.shuffle,
+            valid_scorer=scorer,
+            **optimizer_params(self, device, settings.weight_decay,
+                               settings.learning_rate if learning_rate is None
+                               else learning_rate),
         )
-        net.valid_scorer = scorer
         net.initialize()
-        net.module_.to(DTYPES[dtype])
+        net.module_.to(DTYPES[settings.dtype])
         return net
-
-    def _configure_net(self, n_samples, early_stopping, shuffle_gen, dropout_gen,
-                       learning_rate, incremental=False):
-        """Apply the current parameters to the net before a (warm) fit, which
-        starts at step size ``learning_rate``."""
-        net = self.net_
-        if not incremental:
-            # every fit starts from its own step size, as scikit-learn's fit
-            # starts a new optimiser: a warm start after set_params or after
-            # 'adaptive' cut the rate, too (partial_fit keeps the current one)
-            for group in net.optimizer_.param_groups:
-                group["lr"] = learning_rate
-        net.batch_size = self._batch_size(n_samples)
-        # partial_fit steps the weights it is given: no average across calls
-        net.ema_momentum = 0.0 if incremental else self.ema_momentum
-        net.shuffle = self.shuffle
-        net.generator = shuffle_gen
-        for layer in net.module_.dropouts:
-            layer.generator = dropout_gen
-        net.set_params(
-            callbacks__schedule__fn=SCHEDULES[self.learning_rate],
-            callbacks__schedule__lr0=learning_rate,
-            callbacks__schedule__max_iter=self.max_iter,
-            callbacks__schedule__power_t=self.power_t,
-            callbacks__clipping__max_norm=self.max_grad_norm,
-            callbacks__progress__total=self.max_iter if self.verbose else None,
-            callbacks__printer__enabled=bool(self.verbose),
-            callbacks__monitor=Monitor(self.tol, self.n_iter_no_change, early_stopping,
-                                       adaptive=self.learning_rate == "adaptive",
-                                       metric=self._early_stopping_metric()),
-        )
-        return dict(net.callbacks_)["monitor"]
-
-    def _release_generators(self):
-        # Generators stay out of the fitted state: a CUDA generator could not
-        # be unpickled on a machine without a GPU.
-        self.net_.generator = None
-        for layer in self.net_.module_.dropouts:
-            layer.generator = None
 
     # ------------------------------------------------------------ persistence
     def _export_state(self):
         """Fitted state as plain data, for :func:`sk_mlp.save`."""
         weight = self.net_.module_.linears[0].weight
         return {
+            # optional (files written before settings_ existed hold none),
+            # so first: the entries every file has close the record
+            "settings": self.settings_.as_dict(),
+            "settings_params": getattr(self, "_settings_params", None),
             "n_features_in_": self.n_features_in_,
             "feature_names_in_": getattr(self, "feature_names_in_", None),
             "t_": self.t_,
@@ -804,16 +817,37 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
         self.t_ = int(state["t_"])
         history = History([dict(row) for row in state["history"]])
+        self.n_iter_ = int(state.get("n_iter", len(state["history"])))
+        settings = self._imported_settings(state, module)
+        if (settings.hidden_layer_sizes != tuple(module["hidden_layer_sizes"])
+                or settings.dropout != tuple(module["dropout"])
+                or settings.dtype != state["dtype"]):
+            raise ValueError("its settings do not match its architecture")
         # a later partial_fit goes on at the rate the last epoch used
         last_lr = history[-1].get("lr") if len(history) else None
-        self.net_ = self._build_net(module, state["dtype"], resolve_device(self.device),
-                                    learning_rate=None if last_lr is None else float(last_lr))
+        self.net_ = self._build_net(settings, module, resolve_device(self.device),
+                                    None if last_lr is None else float(last_lr))
         load_state_dict_checked(self.net_.module_, tensors)
         self.net_.history = history
-        self.n_iter_ = int(state.get("n_iter", len(state["history"])))
+        self.settings_ = settings
+        recorded = state.get("settings_params")
+        self._settings_params = {**_plain_params(self.get_params(deep=False)),
+                                 **(recorded or {})}
         if state.get("output_dtype", "float64") not in ("float32", "float64"):
             raise ValueError("its output dtype is not float32 or float64")
         self._output_dtype = np.dtype(state.get("output_dtype", "float64"))
+
+    def _imported_settings(self, state, module):
+        """The saved settings; for files written before they were saved, the
+        rules applied to the saved parameters, with the row count estimated
+        from ``t_`` (rows per epoch) and the saved architecture and dtype."""
+        if state.get("settings") is not None:
+            return FitSettings.from_dict(state["settings"])
+        rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0
+        settings = resolve(self.get_params(deep=False), DataFacts(max(rows, 1)))
+        return dataclasses.replace(
+            settings, hidden_layer_sizes=tuple(module["hidden_layer_sizes"]),
+            dropout=tuple(float(r) for r in module["dropout"]), dtype=state["dtype"])
 
     # --------------------------------------------------------------- predict
     def _validate_for_predict(self, X):

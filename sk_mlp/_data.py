@@ -35,12 +35,17 @@ class TensorData:
     y : torch.Tensor or None
     sample_weight : torch.Tensor of shape (n_samples,) or None
     device, dtype : where and as what (NumPy dtype) sparse batches are made
+    weight_mean : float
+        The mean the sample weights had before they were normalised to mean 1
+        (scikit-learn's ``alpha`` penalty is relative to the total weight).
     """
 
-    def __init__(self, X, y=None, sample_weight=None, device="cpu", dtype=np.float32):
+    def __init__(self, X, y=None, sample_weight=None, device="cpu", dtype=np.float32,
+                 weight_mean=1.0):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
+        self.weight_mean = weight_mean
         self.device = device
         self.dtype = dtype
 

@@ -29,7 +29,7 @@ def fit_lbfgs(net, data, *, max_iter, max_fun, tol, chunk, verbose=False):
     dtype, device = params[0].dtype, params[0].device
     n = len(data)
     total_weight = (n if data.sample_weight is None
-                    else float(data.sample_weight.sum()) * net.weight_mean_)
+                    else float(data.sample_weight.sum()) * data.weight_mean)
 
     def set_params(theta):
         with torch.no_grad():

@@ -16,6 +16,7 @@ from skorch.callbacks import Callback, EpochTimer
 
 from ._data import BatchIterator, TensorData
 from ._mistake_driven import mistake_driven_epoch
+from ._module import InvertedDropout
 
 
 def _scaled(loss, scale):
@@ -33,37 +34,46 @@ def _copy_into(params, values):
 class TrainingNet(NeuralNet):
     """skorch ``NeuralNet`` fed by :class:`TensorData` batches.
 
-    Extra attributes (set by the estimator after construction):
-    ``generator`` (``torch.Generator`` for shuffling, or None),
-    ``shuffle`` (bool), ``predict_batch_size`` (int) and ``valid_scorer``
-    (function of validation logits and targets giving a score, higher is
-    better). ``partial_fit(train, None, epochs=..., valid=...)`` trains on
-    ``train`` and, when ``valid`` (a :class:`TensorData`) is given, records
-    ``valid_loss`` and ``valid_score`` after every epoch. With
-    ``ema_momentum`` > 0 it keeps a moving average of the weights, which
-    every epoch's validation and callbacks see and which the module holds
-    when training ends.
+    Besides skorch's parameters its constructor takes the fit's settings:
+    ``l2_alpha`` (scikit-learn's L2 penalty ``0.5 * alpha * ||W||^2`` per
+    total batch weight, weights only), ``l2_by_optimizer`` (unweighted
+    batches of 'adam' and 'sgd' get alpha's gradient through the optimiser's
+    coupled weight decay, added to ``base_weight_decay``, the decay the
+    optimiser's weight group was built with), ``loss_scale`` (factor from the
+    loss the network minimises to the loss reported in ``History``: the
+    regressor's standardised targets -> the user's scale), ``ema_momentum``
+    (momentum of the weights' moving average; 0: none), ``shuffle``,
+    ``valid_scorer`` (function of validation logits, targets and weights
+    giving a score, higher is better) and ``predict_batch_size``.
+
+    ``partial_fit(train, None, epochs=..., valid=..., shuffle_generator=...,
+    dropout_generator=..., average=...)`` trains on ``train`` (a
+    :class:`TensorData`) with the call's random streams; when ``valid`` is
+    given it records the (weighted) ``valid_loss`` and ``valid_score`` after
+    every epoch. With ``average`` and ``ema_momentum`` > 0 it keeps a moving
+    average of the weights, which every epoch's validation and callbacks see
+    and which the module holds when training ends.
     """
 
+    def __init__(self, module, criterion, *, l2_alpha=0.0, l2_by_optimizer=False,
+                 base_weight_decay=0.0, loss_scale=1.0, ema_momentum=0.0, shuffle=True,
+                 valid_scorer=None, predict_batch_size=4096, **kwargs):
+        super().__init__(module, criterion, **kwargs)
+        self.l2_alpha = l2_alpha
+        self.l2_by_optimizer = l2_by_optimizer
+        self.base_weight_decay = base_weight_decay
+        self.loss_scale = loss_scale
+        self.ema_momentum = ema_momentum
+        self.shuffle = shuffle
+        self.valid_scorer = valid_scorer
+        self.predict_batch_size = predict_batch_size
+
+    # the current call's state (never part of a saved model): the shuffling
+    # generator, the training data's mean weight (weights arrive normalised
+    # to mean 1), and while averaging (average, parameter) pairs and the
+    # count of steps averaged
     generator = None
-    shuffle = True
-    predict_batch_size = 4096
-    valid_scorer = None
-    # scikit-learn's L2 penalty 0.5 * alpha * ||W||^2 / (batch weight), added
-    # to every training step's loss (weights only, never biases)
-    l2_alpha = 0.0
-    # factor from the loss the network minimises to the loss reported in
-    # History (the regressor's standardised targets -> the user's scale)
-    loss_scale = 1.0
     weight_mean_ = 1.0
-    # unweighted batches of 'adam' and 'sgd' get alpha's gradient through the
-    # optimiser's coupled weight decay, added to ``base_weight_decay``
-    l2_by_optimizer = False
-    base_weight_decay = 0.0
-    # momentum of the weights' exponential moving average (0: none); while
-    # training, ``ema_`` holds (average, parameter) pairs and ``ema_steps_``
-    # counts the steps averaged
-    ema_momentum = 0.0
     ema_ = None
     ema_steps_ = 0
 
@@ -124,16 +134,24 @@ class TrainingNet(NeuralNet):
         squares = sum((layer.weight ** 2).sum() for layer in self.module_.linears)
         return 0.5 * self.l2_alpha * squares
 
-    def fit_loop(self, X, y=None, epochs=None, valid=None, **fit_params):
+    def fit_loop(self, X, y=None, epochs=None, valid=None, shuffle_generator=None,
+                 dropout_generator=None, average=True, **fit_params):
         self.check_training_readiness()
         epochs = self.max_epochs if epochs is None else epochs
         dataset = self.get_dataset(X, y)
+        self.weight_mean_ = getattr(dataset, "weight_mean", 1.0)
+        if shuffle_generator is not None:
+            self.generator = shuffle_generator
+        dropouts = [m for m in self.module_.modules() if isinstance(m, InvertedDropout)]
+        if dropout_generator is not None:
+            for layer in dropouts:
+                layer.generator = dropout_generator
         iterator = self.get_iterator(dataset, training=True)
         on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": valid}
         self.stop_training_ = False
         params = list(self.module_.parameters())
         self.ema_ = [(p.detach().clone(), p) for p in params] \
-            if self.ema_momentum > 0 else None
+            if average and self.ema_momentum > 0 else None
         self.ema_steps_ = 0
         try:
             for epoch in range(epochs):
@@ -156,7 +174,14 @@ class TrainingNet(NeuralNet):
                 if raw is not None:
                     _copy_into(params, raw)
         finally:
+            # Generators stay out of the fitted state: a CUDA generator could
+            # not be unpickled on a machine without a GPU.
             self.ema_ = None
+            if shuffle_generator is not None:
+                self.generator = None
+            if dropout_generator is not None:
+                for layer in dropouts:
+                    layer.generator = None
         return self
 
     def _update_average(self):
@@ -206,8 +231,8 @@ class TrainingNet(NeuralNet):
         self.raw_valid_loss_ = (torch.stack(losses).sum() / len(valid)).item()
         self.history.record("valid_loss", _scaled(self.raw_valid_loss_, self.loss_scale))
         logits = torch.cat(outputs)
-        target = valid.y
-        self.history.record("valid_score", float(self.valid_scorer(logits, target)))
+        self.history.record("valid_score",
+                            float(self.valid_scorer(logits, valid.y, valid.sample_weight)))
 
 
 class StopRule:
@@ -403,9 +428,11 @@ class Monitor(Callback):
         self.initialize()  # every (warm) fit starts a fresh watch
         self.finite_params_ = self._params(net).clone()
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
         row = net.history[-1]
         params = self._params(net)
+        # a call without validation data (partial_fit) watches the training loss
+        early_stopping = self.early_stopping and dataset_valid is not None
         # the loss the network minimises (always representable), and tol
         # brought to its scale: comparing them is comparing the reported
         # loss with tol, without its overflow or underflow at extreme scales
@@ -418,9 +445,9 @@ class Monitor(Callback):
             net.stop_training_ = True
             return
         self.finite_params_.copy_(params)
-        if self.early_stopping and self.metric == "score":
+        if early_stopping and self.metric == "score":
             score, tol = row["valid_score"], self.tol
-        elif self.early_stopping:
+        elif early_stopping:
             # the validation loss on the scale the network minimises, as the
             # training loss below: tol means the same with either
             score = -getattr(net, "raw_valid_loss_", row["valid_loss"])
@@ -434,7 +461,7 @@ class Monitor(Callback):
             self.bad_epochs_ = 0
         if score > self.best_:
             self.best_ = score
-            if self.early_stopping:
+            if early_stopping:
                 self.best_params_ = params.clone()
                 self.best_epoch_ = len(net.history)
         if self.bad_epochs_ > self.n_iter_no_change:

@@ -79,3 +79,23 @@ SCHEDULES = {
         1.0 + math.cos(math.pi * epoch / max_iter)
     ),
 }
+
+
+def carry_optimizer_state(old, new):
+    """Copy the per-parameter state (moments, momentum buffers) of skorch net
+    ``old``'s optimiser into ``new``'s, matched by parameter name, where both
+    use the same optimiser class; ``new``'s hyperparameters stay its own."""
+    if type(old.optimizer_) is not type(new.optimizer_):
+        return
+    previous = dict(old.module_.named_parameters())
+    for name, param in new.module_.named_parameters():
+        state = old.optimizer_.state.get(previous.get(name))
+        if not state:
+            continue
+        new.optimizer_.state[param] = {
+            key: (value.detach().clone().to(param.dtype)
+                  if torch.is_tensor(value) and value.is_floating_point()
+                  and value.shape == param.shape else
+                  value.detach().clone() if torch.is_tensor(value) else value)
+            for key, value in state.items()
+        }

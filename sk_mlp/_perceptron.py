@@ -39,9 +39,10 @@ from ._safe_math import max_row_norm, norm, squared_ratio
 _MAX_ABS_INPUT = 1e100
 
 
-def _ovr_accuracy(logits, y):
+def _ovr_accuracy(logits, y, weight=None):
     """Accuracy of one-vs-rest logistic units: the sign of a single unit, or
-    the largest of several, against 0/1 targets."""
+    the largest of several, against 0/1 targets (the validation split is
+    unweighted: ``weight`` is None)."""
     if logits.shape[1] == 1:
         return ((logits[:, 0] > 0) == (y[:, 0] > 0.5)).float().mean()
     return (logits.argmax(dim=1) == y.argmax(dim=1)).float().mean()

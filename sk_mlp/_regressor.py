@@ -13,13 +13,6 @@ from ._base import BaseMLP, _stochastic_solver, check_finite_outputs
 from ._docs import MLP_ATTRIBUTES, mlp_parameters
 from ._safe_math import weighted_mean_and_std
 
-# learning_rate_init='auto': AUTO_LEARNING_RATE_SMALL up to
-# AUTO_LEARNING_RATE_ROWS rows passed to fit, AUTO_LEARNING_RATE beyond (the
-# reasons, measured on the quality benchmark, are in the docstring).
-AUTO_LEARNING_RATE = 3e-3
-AUTO_LEARNING_RATE_SMALL = 5e-3
-AUTO_LEARNING_RATE_ROWS = 2000
-
 
 class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = f"""Multilayer perceptron regressor on PyTorch, trained through skorch.
@@ -162,12 +155,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _y_numeric = True
 
-    def _learning_rate_for(self, n_samples):
-        if self.learning_rate_init == "auto":
-            return (AUTO_LEARNING_RATE_SMALL if n_samples <= AUTO_LEARNING_RATE_ROWS
-                    else AUTO_LEARNING_RATE)
-        return float(self.learning_rate_init)
-
     @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -209,7 +196,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                 f"y has {y2d.shape[1]} outputs but the model was fitted with "
                 f"{len(self._y_mean)}; refit with warm_start=False."
             )
-        self._check_target_resolution(y2d)
         # y / scale - mean / scale rather than (y - mean) / scale: the
         # difference of two values near float64's maximum can overflow
         with np.errstate(over="ignore"):
@@ -221,13 +207,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             )
         return targets, y2d.shape[1]
 
-    def _check_target_resolution(self, y2d):
+    def _check_targets(self, y, settings):
         """Refuse targets whose spread a float32 network cannot represent
         (they would all round to the same value, and nothing be learned)."""
-        if (self._network_dtype() != "float32" or self.loss == "poisson"
+        if (settings.dtype != "float32" or self.loss == "poisson"
                 or self.standardize_target):  # standardised targets spread by 1
             return
-        _, spread = weighted_mean_and_std(y2d)
+        _, spread = weighted_mean_and_std(y.reshape(len(y), -1).astype(np.float64))
         tiny = float(np.finfo(np.float32).tiny)
         if np.any((spread > 0) & (spread < tiny)):
             raise ValueError(

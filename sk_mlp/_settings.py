@@ -1,0 +1,265 @@
+"""The one table of rules that turns an MLP's parameters and its data into the
+settings a fit trains with.
+
+Every ``"auto"`` value and every setting derived from the data is resolved
+here, once per ``fit``, right after the data are validated, into an
+immutable :class:`FitSettings` record (the estimator's ``settings_``). The
+training net is built from that record; nothing downstream re-derives a
+setting. The constants of the rules are written here and nowhere else, and
+each rule's sentence in :data:`RULES` is what the docstrings and the README
+quote.
+
+``partial_fit`` keeps the record the model has; only the parameters changed
+with ``set_params`` since the record was made are resolved again, from the
+facts (row count, ...) the record was made from.
+"""
+
+import dataclasses
+from numbers import Integral, Real
+
+# ----------------------------------------------------------------- constants
+# Where each value comes from (all measured on benchmarks/bench_quality.py)
+# is told in the parameter's docstring (sk_mlp/_docs.py).
+AUTO_EARLY_STOPPING_ROWS = 200
+AUTO_WEIGHT_DECAY = 1e-3
+AUTO_WEIGHT_DECAY_ROWS = 2000
+AUTO_DROPOUT = 0.1
+AUTO_LEARNING_RATE_SMALL = 5e-3
+AUTO_LEARNING_RATE = 3e-3
+AUTO_LEARNING_RATE_ROWS = 2000
+AUTO_BATCH_SIZE = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class DataFacts:
+    """What the rules read from the data of the fit that resolves them.
+
+    Attributes
+    ----------
+    n_samples : int
+        Rows passed to ``fit`` (or to the first ``partial_fit``).
+    can_split : bool
+        Whether a validation split can be made there (every class on both
+        sides, a positive weight left for training); False in
+        ``partial_fit``, which never holds one out.
+    """
+
+    n_samples: int
+    can_split: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class FitSettings:
+    """The resolved settings of a fit: plain values, no ``"auto"`` left.
+
+    ``as_dict()`` gives them as a dict; ``settings_`` of a fitted
+    ``MLPClassifier`` or ``MLPRegressor`` holds one.
+    """
+
+    n_samples: int
+    can_split: bool
+    hidden_layer_sizes: tuple
+    dropout: tuple
+    weight_decay: float
+    learning_rate: float
+    batch_size: int
+    early_stopping: bool
+    early_stopping_metric: str
+    dtype: str
+    ema_momentum: float
+
+    @property
+    def facts(self):
+        """The :class:`DataFacts` this record was resolved from."""
+        return DataFacts(self.n_samples, self.can_split)
+
+    def as_dict(self):
+        """The settings as a plain dict (tuples kept)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, values):
+        """Inverse of :meth:`as_dict` (the form ``sk_mlp.save`` stores),
+        checking every value's type."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        if set(values) != names:
+            raise ValueError(f"its settings name {sorted(values)}, expected "
+                             f"{sorted(names)}")
+        record = dict(values)
+        for key in ("hidden_layer_sizes", "dropout"):
+            record[key] = tuple(record[key])
+        for key in ("n_samples", "batch_size"):
+            if not isinstance(record[key], Integral) or isinstance(record[key], bool):
+                raise ValueError(f"its setting {key} is not an integer")
+            record[key] = int(record[key])
+        for key in ("weight_decay", "learning_rate", "ema_momentum"):
+            if not isinstance(record[key], Real):
+                raise ValueError(f"its setting {key} is not a number")
+            record[key] = float(record[key])
+        record["dropout"] = tuple(float(r) for r in record["dropout"])
+        record["hidden_layer_sizes"] = tuple(int(s) for s in record["hidden_layer_sizes"])
+        return cls(**record)
+
+
+# --------------------------------------------------------------------- rules
+def _hidden_layer_sizes(p, facts, done):
+    sizes = p["hidden_layer_sizes"]
+    sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0
+               for s in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must contain positive integers only, got "
+            f"{p['hidden_layer_sizes']!r}; use () for no hidden layer."
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def _dropout(p, facts, done):
+    n_hidden = len(done["hidden_layer_sizes"])
+    if isinstance(p["dropout"], str):  # 'auto'
+        rates = (0.0 if p["solver"] == "lbfgs" else AUTO_DROPOUT,) * n_hidden
+    elif isinstance(p["dropout"], Real):
+        rates = (float(p["dropout"]),) * n_hidden
+    else:
+        rates = tuple(float(r) for r in p["dropout"])
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} rates but there are {n_hidden} hidden "
+                "layers: give one rate per hidden layer or a single float."
+            )
+        if not all(0.0 <= r < 1.0 for r in rates):
+            raise ValueError(f"every dropout rate must be in [0, 1), got {rates}.")
+    if p["solver"] == "lbfgs" and any(rates):
+        raise ValueError(
+            "solver='lbfgs' needs a deterministic loss: set dropout=0, or use a "
+            "stochastic solver ('adam', 'adamw', 'sgd') with dropout."
+        )
+    return rates
+
+
+def _weight_decay(p, facts, done):
+    if p["solver"] == "lbfgs":
+        return 0.0
+    if p["weight_decay"] == "auto":
+        share = AUTO_WEIGHT_DECAY_ROWS / max(facts.n_samples, 1)
+        return AUTO_WEIGHT_DECAY * min(1.0, max(0.1, share))
+    return float(p["weight_decay"])
+
+
+def _learning_rate(p, facts, done):
+    if p["learning_rate_init"] == "auto":
+        return (AUTO_LEARNING_RATE_SMALL if facts.n_samples <= AUTO_LEARNING_RATE_ROWS
+                else AUTO_LEARNING_RATE)
+    return float(p["learning_rate_init"])
+
+
+def _batch_size(p, facts, done):
+    size = AUTO_BATCH_SIZE if p["batch_size"] == "auto" else int(p["batch_size"])
+    return max(1, min(size, facts.n_samples))
+
+
+def _early_stopping(p, facts, done):
+    if p["solver"] == "lbfgs":
+        return False
+    if p["early_stopping"] == "auto":
+        return facts.n_samples >= AUTO_EARLY_STOPPING_ROWS and facts.can_split
+    return bool(p["early_stopping"])
+
+
+def _early_stopping_metric(p, facts, done):
+    if p["early_stopping_metric"] == "auto":
+        return "loss" if p["early_stopping"] == "auto" else "score"
+    return p["early_stopping_metric"]
+
+
+def _dtype(p, facts, done):
+    if p["dtype"] == "auto":
+        return "float64" if p["solver"] == "lbfgs" else "float32"
+    return p["dtype"]
+
+
+def _ema_momentum(p, facts, done):
+    return 0.0 if p["solver"] == "lbfgs" else float(p["ema_momentum"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """How one setting is resolved: the parameters it reads, the function
+    computing it (``fn(params, facts, resolved_so_far)``) and its sentence
+    for the documentation."""
+
+    reads: tuple
+    fn: object
+    doc: str
+
+
+# setting -> rule, in the order they are resolved (a rule may read the
+# settings above it). The ``doc`` sentences are quoted by the docstrings
+# (sk_mlp/_docs.py) and the README's table of rules.
+RULES = {
+    "hidden_layer_sizes": Rule(
+        ("hidden_layer_sizes",), _hidden_layer_sizes,
+        "an int is one layer; every size must be a positive integer."),
+    "dropout": Rule(
+        ("dropout", "solver", "hidden_layer_sizes"), _dropout,
+        f"``'auto'`` is {AUTO_DROPOUT} after every hidden layer with the stochastic "
+        "solvers and 0 with ``'lbfgs'``, whose line search needs a deterministic "
+        "loss; a float applies to every hidden layer."),
+    "weight_decay": Rule(
+        ("weight_decay", "solver"), _weight_decay,
+        f"``'auto'`` is {AUTO_WEIGHT_DECAY:g} up to {AUTO_WEIGHT_DECAY_ROWS:,} rows "
+        f"passed to ``fit``, then {AUTO_WEIGHT_DECAY:g} * {AUTO_WEIGHT_DECAY_ROWS} / "
+        f"n_samples, and {AUTO_WEIGHT_DECAY / 10:g} from "
+        f"{10 * AUTO_WEIGHT_DECAY_ROWS:,} rows on; 0 with ``'lbfgs'``, whose "
+        "penalty is ``alpha``."),
+    "learning_rate": Rule(
+        ("learning_rate_init",), _learning_rate,
+        f"``'auto'`` (the regressor's default) is {AUTO_LEARNING_RATE_SMALL:g} up to "
+        f"{AUTO_LEARNING_RATE_ROWS:,} rows passed to ``fit`` and "
+        f"{AUTO_LEARNING_RATE:g} beyond."),
+    "batch_size": Rule(
+        ("batch_size",), _batch_size,
+        f"``'auto'`` is min({AUTO_BATCH_SIZE}, n_samples); a larger size is cut "
+        "to n_samples."),
+    "early_stopping": Rule(
+        ("early_stopping", "solver"), _early_stopping,
+        f"``'auto'`` holds out a validation split from {AUTO_EARLY_STOPPING_ROWS} "
+        "rows passed to ``fit`` on, wherever one can be made (every class on both "
+        "sides, a positive weight left for training); never with ``'lbfgs'`` or "
+        "in ``partial_fit``."),
+    "early_stopping_metric": Rule(
+        ("early_stopping_metric", "early_stopping"), _early_stopping_metric,
+        "``'auto'`` is the validation loss under ``early_stopping='auto'`` and "
+        "scikit-learn's validation score under ``early_stopping=True``."),
+    "dtype": Rule(
+        ("dtype", "solver"), _dtype,
+        "``'auto'`` is float32 for the stochastic solvers and float64 for "
+        "``'lbfgs'``, whose line search needs the precision."),
+    "ema_momentum": Rule(
+        ("ema_momentum", "solver"), _ema_momentum,
+        "the given momentum; 0 with ``'lbfgs'``, and ``partial_fit`` never "
+        "averages (it steps the weights it is given)."),
+}
+
+# the parameters some rule reads
+RULE_PARAMETERS = frozenset(name for rule in RULES.values() for name in rule.reads)
+
+
+def resolve(params, facts):
+    """The :class:`FitSettings` of ``params`` (an estimator's
+    ``get_params(deep=False)``) on data described by ``facts``."""
+    done = {}
+    for name, rule in RULES.items():
+        done[name] = rule.fn(params, facts, done)
+    return FitSettings(n_samples=int(facts.n_samples), can_split=bool(facts.can_split),
+                       **done)
+
+
+def rules_table():
+    """The rules as a Markdown table (setting, parameters read, rule): the
+    README's table, checked against this by the tests."""
+    rows = ["| setting | reads | rule |", "| --- | --- | --- |"]
+    for name, rule in RULES.items():
+        reads = ", ".join(f"`{r}`" for r in rule.reads)
+        rows.append(f"| `{name}` | {reads} | {rule.doc.replace('``', '`')} |")
+    return "\n".join(rows)
