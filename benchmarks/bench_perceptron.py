@@ -58,7 +58,7 @@ def main():
     for n in args.sizes:
         X, y = separable(n, args.features)
         for device in devices:
-            ours_fit = lambda: Perceptron(device=device).fit(X, y)  # noqa: E731
+            ours_fit = lambda: Perceptron(shuffle=False, tol=None, device=device).fit(X, y)  # noqa: E731
             ours_fit()  # warm-up (first CUDA call, allocator)
             epochs = ours_fit().n_iter_
             theirs_fit = lambda: SklearnPerceptron(  # noqa: E731

@@ -18,7 +18,7 @@ y = np.array([0, 0, 1, 1])
 # %%
 mlp = MLPClassifier((4,), activation="tanh", solver="lbfgs", device="cpu",
                     random_state=0).fit(X, y)
-linear = Perceptron(max_iter=100, device="cpu").fit(X, y)
+linear = Perceptron(shuffle=False, tol=None, max_iter=100, device="cpu").fit(X, y)
 print(f"MLP with one hidden layer of 4: XOR accuracy {mlp.score(X, y):.1f}")
 print(f"perceptron: XOR accuracy {linear.score(X, y):.2f} "
       f"(converged={linear.converged_})")

@@ -33,7 +33,7 @@ def separable(n, gap, rng):
 X, y = separable(60, 0.1, rng)
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
 left.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=15)
-clf = Perceptron(max_iter=1, device="cpu")
+clf = Perceptron(shuffle=False, tol=None, max_iter=1, device="cpu")
 grid = np.linspace(-1, 1, 2)
 for epoch in range(1, 11):
     clf.partial_fit(X, y, classes=[0, 1])
@@ -51,7 +51,7 @@ n_sets = 10 if quick else 100
 updates, bounds = [], []
 for _ in range(n_sets):
     X, y = separable(100, rng.uniform(0.01, 0.2), rng)
-    fitted = Perceptron(max_iter=10_000, device="cpu").fit(X, y)
+    fitted = Perceptron(shuffle=False, tol=None, max_iter=10_000, device="cpu").fit(X, y)
     updates.append(fitted.n_updates_)
     bounds.append(fitted.mistake_bound_)
 updates, bounds = np.array(updates), np.array(bounds)
@@ -68,6 +68,6 @@ save(fig, out, "perceptron_updates.png")
 # %% XOR: no line separates it
 X_xor = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
 y_xor = np.array([0, 0, 1, 1])
-xor = Perceptron(max_iter=100, device="cpu").fit(X_xor, y_xor)
+xor = Perceptron(shuffle=False, tol=None, max_iter=100, device="cpu").fit(X_xor, y_xor)
 print(f"XOR: converged={xor.converged_} after {xor.n_iter_} epochs, "
       f"{xor.n_updates_} updates, accuracy {xor.score(X_xor, y_xor):.2f}")

@@ -11,7 +11,7 @@ from ._plotting import plot_learning_curves
 from ._regressor import MLPRegressor
 from ._sklearn_defaults import sklearn_defaults
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "MLPClassifier",

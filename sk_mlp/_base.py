@@ -45,7 +45,7 @@ from ._net import (
 )
 from ._optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimizer_params
 from ._scaling import input_statistics
-from ._settings import DataFacts, FitSettings, resolve
+from ._settings import DataFacts, FitSettings, early_stopping_required, resolve
 from ._state import PlainStateMixin
 
 
@@ -459,7 +459,8 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         if keep:
             settings, split = self.settings_, None
         else:
-            settings, split = self._resolve_settings(params, X.shape[0], y, weights,
+            rows = X.shape[0] if sample_weight is None else int(np.count_nonzero(sample_weight))
+            settings, split = self._resolve_settings(params, rows, y, weights,
                                                      incremental, reset, split_seed)
         self._check_targets(y, settings)
         if incremental and not reset and hasattr(self, "_stream_states"):
@@ -498,7 +499,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         try:
             return settings, self._split_rows(y, weights, seed)
         except ValueError:
-            if self.early_stopping != "auto":
+            if early_stopping_required(params):
                 raise
             # 'auto' holds out a split only where one can be made
             return resolve(params, DataFacts(n_samples, can_split=False)), None

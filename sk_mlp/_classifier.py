@@ -28,7 +28,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss (multiplying ``sample_weight``):
         the remedy for imbalanced classes. ``'balanced'`` uses
-        ``n_samples / (n_classes * class_count)``.
+        ``n_samples / (n_classes * class_count)``, counted with
+        ``sample_weight`` where one is given (a row of weight 0 counts as
+        dropped). The validation loss and score of early stopping are
+        weighted the same way, so the restored epoch is the one that serves
+        the weighted loss.
 
     label_smoothing : float in [0, 1), default=0.0
         Trains on softened targets: 1 - e on the true class and e spread
@@ -236,9 +240,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _sample_weights(self, y, sample_weight):
         if self.class_weight is None or self._label_binarizer.y_type_ == "multilabel-indicator":
             return sample_weight
-        present = np.unique(y)
-        weights = compute_class_weight(self.class_weight, classes=present, y=y)
-        per_sample = weights[np.searchsorted(present, y)]
+        present, index = np.unique(y, return_inverse=True)
+        if self.class_weight == "balanced":
+            # total weight / (classes * the class's total weight): counts for
+            # equal weights, and a row of weight 0 counts as dropped
+            totals = np.bincount(index, weights=sample_weight,
+                                 minlength=len(present)).astype(np.float64)
+            weights = np.divide(totals.sum(), np.count_nonzero(totals) * totals,
+                                out=np.zeros_like(totals), where=totals > 0)
+        else:
+            weights = compute_class_weight(self.class_weight, classes=present, y=y)
+        per_sample = weights[index]
         return per_sample if sample_weight is None else per_sample * sample_weight
 
     def _stratify(self, y):

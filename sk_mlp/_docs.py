@@ -1,5 +1,7 @@
 """Parameter documentation shared by the MLP estimators' docstrings."""
 
+from ._settings import RULES
+
 _MLP_PARAMETERS = """\
     hidden_layer_sizes : tuple of int, default=(256, 256)
         Width of each hidden layer. ``()`` means no hidden layer: the model is
@@ -9,7 +11,7 @@ _MLP_PARAMETERS = """\
         linear tables of the quality benchmark far better (Bikeshare RMSE 34
         against 52, the house prices 0.144 against 0.145 log-RMSE with
         ``(100,)``) at no loss on the small ones (Holzmüller et al. 2024 and
-        Kadra et al. 2021 found the same for tables).
+        Kadra et al. 2021 found the same for tables). @RULE_hidden_layer_sizes@
 
     activation : {'relu', 'tanh', 'sigmoid', 'logistic', 'identity', \\
 'leaky_relu', 'elu', 'gelu', 'silu'}, default='relu'
@@ -35,10 +37,11 @@ _MLP_PARAMETERS = """\
     learning_rate_init : @LR_INIT_TYPE@, default=@LR_INIT@
         Step size of the optimiser (the one each epoch used is in
         ``history_``'s ``'lr'``). Every ``fit``, warm starts included,
-        starts from it; ``partial_fit`` goes on at the current one.@LR_INIT_WHY@
+        starts from it; ``partial_fit`` goes on at the current one (at the
+        new value after ``set_params(learning_rate_init=...)``).@LR_INIT_WHY@
 
     batch_size : int or 'auto', default='auto'
-        Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
+        Minibatch size: @RULE_batch_size@
 
     max_iter : int, default=200
         Maximum number of epochs (passes over the data).
@@ -69,20 +72,21 @@ default=@SCHEDULE@
         ``early_stopping_metric``) has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and restore the weights of the best
         epoch. ``True`` is scikit-learn's rule (the validation score).
-        ``'auto'`` (sk_mlp's default; scikit-learn's is ``False``) turns it on
-        from 200 training rows (a split of 20 rows or more), wherever a split
-        can be made (every class on both sides), watching the validation
-        loss: the wide default network then stops when it starts to overfit
-        instead of after ``max_iter`` epochs, which is what lets the defaults
-        win on the quality benchmark's noisy and larger tables (Caravan AUC
-        0.73 against 0.66 without). Never in ``partial_fit``.
+        ``'auto'`` is sk_mlp's default (scikit-learn's is ``False``):
+        @RULE_early_stopping@ It watches the validation loss (see
+        ``early_stopping_metric``): the wide default network then stops when
+        it starts to overfit instead of after ``max_iter`` epochs, which is
+        what lets the defaults win on the quality benchmark's noisy and
+        larger tables (Caravan AUC 0.73 against 0.66 without). The
+        validation loss and score are weighted by ``sample_weight`` and
+        ``class_weight`` as the training loss is, and the split keeps each
+        row's weight with it.
 
     early_stopping_metric : {'auto', 'loss', 'score'}, default='auto'
         What early stopping watches: ``'score'`` the validation accuracy (R^2
         for regression, as scikit-learn), ``'loss'`` the validation loss,
         which changes smoothly where a score on a small validation set moves
-        in coarse steps. ``'auto'``: the loss under
-        ``early_stopping='auto'``, the score under ``early_stopping=True``.
+        in coarse steps. @RULE_early_stopping_metric@
 
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping``.
@@ -115,11 +119,9 @@ default=@SCHEDULE@
         the biases: lambda * w is added to each weight's gradient at every
         step (a penalty of lambda/2 * ||W||^2 in the loss), decoupled under
         ``solver='adamw'``. Independent of the batch size, unlike ``alpha``.
-        Not applied by ``'lbfgs'`` (``alpha`` is its penalty). ``'auto'``
-        is 1e-3 up to 2,000 rows passed to ``fit``, then 1e-3 * 2000 /
-        n_samples (a penalty is a prior, whose weight against the mean loss
-        should fall as the data grow), and 1e-4 from 20,000 rows on.
-        scikit-learn has no such parameter (0). Measured on
+        @RULE_weight_decay@ (A penalty is a prior, whose weight against the
+        mean loss should fall as the data grow.) scikit-learn has no such
+        parameter (0). Measured on
         ``benchmarks/bench_quality.py``: 1e-3 brakes the wide default
         network where features are irrelevant (noisy regression RMSE 1.50
         against 1.81 at 1e-4) and was as good or better than 1e-4 on every
@@ -131,10 +133,9 @@ default=@SCHEDULE@
     dropout : float, sequence of float or 'auto', default='auto'
         Dropout rate in [0, 1) after every hidden activation, or one rate per
         hidden layer. Inverted dropout: active during training only, so
-        predictions are deterministic. ``'auto'`` is 0.1 with the stochastic
-        solvers (a light brake on the wide default network; RealMLP's
-        default too) and 0 with ``'lbfgs'``, which needs a deterministic
-        loss. scikit-learn has no dropout (0).
+        predictions are deterministic. @RULE_dropout@ (0.1 is a light brake
+        on the wide default network; RealMLP's default too.) scikit-learn
+        has no dropout (0).
 
     init : {'sklearn', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform', \\
 'kaiming_normal', 'normal'}, default='sklearn'
@@ -147,9 +148,8 @@ default=@SCHEDULE@
         ``activation``; ``'normal'`` is N(0, 0.01^2)) and start biases at 0.
 
     dtype : {'auto', 'float32', 'float64'}, default='auto'
-        Precision of the network and of the data inside it. ``'auto'`` is
-        float32 for the stochastic solvers and float64 for ``'lbfgs'``
-        (whose line search needs it). ``'float64'`` is slower, but makes
+        Precision of the network and of the data inside it.
+        @RULE_dtype@ ``'float64'`` is slower, but makes
         results reproducible to ~1e-12 whatever the summation order (e.g.
         weighted versus repeated samples). Predictions, ``coefs_`` and
         ``intercepts_`` come back in the precision of the training data, as
@@ -164,7 +164,11 @@ default=@SCHEDULE@
         int, fits on the CPU are reproducible bit for bit.
 
     warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``.
+        Continue training the fitted network on the next ``fit``: its
+        weights are kept, while, as in scikit-learn, the optimiser starts
+        anew and every setting (``settings_``) is resolved again from that
+        fit's data and the current parameters. ``hidden_layer_sizes`` and
+        whether ``input_scaling`` is on cannot change (the network's shape).
 
     verbose : int or bool, default=0
         When positive, print scikit-learn's ``Iteration i, loss = ...`` line
@@ -207,7 +211,7 @@ default=@SCHEDULE@
         restores) while training goes on from the raw ones, and the model
         keeps the averaged weights; ``loss_curve_`` is the raw weights'
         training loss. 0 trains and keeps the raw weights, as scikit-learn
-        does. ``partial_fit`` and ``solver='lbfgs'`` never average.@EMA_WHY@
+        does. As set: @RULE_ema_momentum@@EMA_WHY@
 """
 
 MLP_ATTRIBUTES = """\
@@ -269,6 +273,16 @@ MLP_ATTRIBUTES = """\
     t_ : int
         Number of training samples seen.
 
+    settings_ : FitSettings
+        The settings the last ``fit`` resolved (every ``'auto'`` and derived
+        value: ``hidden_layer_sizes``, ``dropout`` rates, ``weight_decay``,
+        ``learning_rate``, ``batch_size``, ``early_stopping`` and its metric,
+        ``dtype``, ``ema_momentum``, and the row count ``n_samples`` they
+        came from); ``settings_.as_dict()`` lists them. Saved by
+        ``sk_mlp.save``, pickle and skops. ``partial_fit`` keeps them, except
+        what ``set_params`` changed since, which it resolves again from the
+        same row count.
+
     net_ : skorch.NeuralNet
         The fitted skorch net; ``net_.module_`` is the torch module.
 """
@@ -302,8 +316,7 @@ _TASK_DEFAULTS = {
         "@LR_INIT_TYPE@": "float or 'auto'",
         "@LR_INIT@": "'auto'",
         "@LR_INIT_WHY@": """
-        ``'auto'`` is 0.005 up to 2,000 rows passed to ``fit`` and 0.003
-        beyond; scikit-learn's default is 0.001. On standardised targets
+        @RULE_learning_rate@ scikit-learn's default is 0.001. On standardised targets
         (``standardize_target=True``) the regressor fits the benchmark's
         regression tables better with 0.003 than with 0.001 (7 of 10 tables
         better, the house prices 0.131 against 0.144 log-RMSE, Credit RMSE
@@ -334,8 +347,11 @@ _TASK_DEFAULTS = {
 
 def mlp_parameters(kind):
     """The shared parameter section with the defaults of ``kind``
-    ('classifier' or 'regressor')."""
+    ('classifier' or 'regressor'), each rule quoted from
+    ``sk_mlp._settings.RULES`` (the one place it is stated)."""
     text = _MLP_PARAMETERS
     for placeholder, value in _TASK_DEFAULTS[kind].items():
         text = text.replace(placeholder, value)
+    for name, rule in RULES.items():
+        text = text.replace(f"@RULE_{name}@", rule.doc)
     return text

@@ -37,7 +37,8 @@ class DataFacts:
     Attributes
     ----------
     n_samples : int
-        Rows passed to ``fit`` (or to the first ``partial_fit``).
+        Rows passed to ``fit`` (or to the first ``partial_fit``) with a
+        positive sample weight: a row of weight 0 counts as dropped.
     can_split : bool
         Whether a validation split can be made there (every class on both
         sides, a positive weight left for training); False in
@@ -154,8 +155,7 @@ def _learning_rate(p, facts, done):
 
 
 def _batch_size(p, facts, done):
-    size = AUTO_BATCH_SIZE if p["batch_size"] == "auto" else int(p["batch_size"])
-    return max(1, min(size, facts.n_samples))
+    return AUTO_BATCH_SIZE if p["batch_size"] == "auto" else int(p["batch_size"])
 
 
 def _early_stopping(p, facts, done):
@@ -164,6 +164,13 @@ def _early_stopping(p, facts, done):
     if p["early_stopping"] == "auto":
         return facts.n_samples >= AUTO_EARLY_STOPPING_ROWS and facts.can_split
     return bool(p["early_stopping"])
+
+
+def early_stopping_required(params):
+    """Whether a validation split that cannot be made is an error
+    (``early_stopping=True``) rather than a reason to train without one
+    (``'auto'``)."""
+    return params["early_stopping"] is True
 
 
 def _early_stopping_metric(p, facts, done):
@@ -199,7 +206,7 @@ class Rule:
 RULES = {
     "hidden_layer_sizes": Rule(
         ("hidden_layer_sizes",), _hidden_layer_sizes,
-        "an int is one layer; every size must be a positive integer."),
+        "An int is one layer, and every size must be a positive integer."),
     "dropout": Rule(
         ("dropout", "solver", "hidden_layer_sizes"), _dropout,
         f"``'auto'`` is {AUTO_DROPOUT} after every hidden layer with the stochastic "
@@ -208,19 +215,20 @@ RULES = {
     "weight_decay": Rule(
         ("weight_decay", "solver"), _weight_decay,
         f"``'auto'`` is {AUTO_WEIGHT_DECAY:g} up to {AUTO_WEIGHT_DECAY_ROWS:,} rows "
-        f"passed to ``fit``, then {AUTO_WEIGHT_DECAY:g} * {AUTO_WEIGHT_DECAY_ROWS} / "
+        f"passed to ``fit`` (rows of weight 0 do not count), then {AUTO_WEIGHT_DECAY:g} * {AUTO_WEIGHT_DECAY_ROWS} / "
         f"n_samples, and {AUTO_WEIGHT_DECAY / 10:g} from "
         f"{10 * AUTO_WEIGHT_DECAY_ROWS:,} rows on; 0 with ``'lbfgs'``, whose "
         "penalty is ``alpha``."),
     "learning_rate": Rule(
         ("learning_rate_init",), _learning_rate,
         f"``'auto'`` (the regressor's default) is {AUTO_LEARNING_RATE_SMALL:g} up to "
-        f"{AUTO_LEARNING_RATE_ROWS:,} rows passed to ``fit`` and "
+        f"{AUTO_LEARNING_RATE_ROWS:,} rows passed to ``fit`` (rows of weight 0 do not "
+        f"count) and "
         f"{AUTO_LEARNING_RATE:g} beyond."),
     "batch_size": Rule(
         ("batch_size",), _batch_size,
-        f"``'auto'`` is min({AUTO_BATCH_SIZE}, n_samples); a larger size is cut "
-        "to n_samples."),
+        f"``'auto'`` is {AUTO_BATCH_SIZE}; a size beyond the rows takes them all in "
+        "one batch."),
     "early_stopping": Rule(
         ("early_stopping", "solver"), _early_stopping,
         f"``'auto'`` holds out a validation split from {AUTO_EARLY_STOPPING_ROWS} "

@@ -405,8 +405,10 @@ def test_perceptron_diagnostics_scale_with_the_inputs(scale):
     # perceptron accepts: the same updates; radius and margin scale with it.
     X = np.array([[2.0, 1.0], [1.0, 3.0], [-1.0, -2.0], [-2.0, -1.0]])
     y = [1, 1, 0, 0]
-    ref = Perceptron(fit_intercept=False, device="cpu").fit(X, y)
-    clf = Perceptron(fit_intercept=False, device="cpu").fit(X * scale, y)
+    ref = Perceptron(fit_intercept=False, shuffle=False, tol=None,
+                     device="cpu").fit(X, y)
+    clf = Perceptron(fit_intercept=False, shuffle=False, tol=None,
+                     device="cpu").fit(X * scale, y)
     assert clf.n_updates_ == ref.n_updates_
     assert clf.radius_ == pytest.approx(ref.radius_ * scale, rel=1e-12)
     assert clf.margin_ == pytest.approx(ref.margin_ * scale, rel=1e-12)

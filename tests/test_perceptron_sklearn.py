@@ -77,7 +77,7 @@ def test_tol_stops_where_scikit_learn_stops(penalty):
 def test_tol_none_is_the_plain_rule_and_tol_a_number_stops_on_the_loss():
     X, y = _binary_noisy()
     with pytest.warns(ConvergenceWarning, match="not converged"):
-        plain = Perceptron(max_iter=50, device="cpu").fit(X, y)
+        plain = Perceptron(max_iter=50, tol=None, shuffle=False, device="cpu").fit(X, y)
     assert plain.n_iter_ == 50 and not plain.converged_
     stopped = Perceptron(max_iter=50, tol=1e-3, device="cpu").fit(X, y)
     assert stopped.n_iter_ < 50 and stopped.converged_
@@ -154,11 +154,12 @@ def test_sparse_fit_and_predict_never_densify():
 
 def test_partial_fit_runs_one_epoch_and_continues():
     X, y = _iris()
-    by_parts = Perceptron(device="cpu")
+    # the samples in order, no tol: three epochs of the rule either way
+    by_parts = Perceptron(shuffle=False, tol=None, device="cpu")
     for _ in range(3):
         by_parts.partial_fit(X, y, classes=np.unique(y))
     assert by_parts.n_iter_ == 1
-    whole = _quiet_fit(Perceptron(max_iter=3, device="cpu"), X, y)
+    whole = _quiet_fit(Perceptron(shuffle=False, tol=None, max_iter=3, device="cpu"), X, y)
     np.testing.assert_array_equal(by_parts.coef_, whole.coef_)
     with pytest.raises(ValueError, match="classes must be passed"):
         Perceptron().partial_fit(X, y)
