@@ -59,9 +59,11 @@ default=@SCHEDULE@
         ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
         seen; ``'adaptive'`` divides the rate by 5 whenever the monitored
         quantity stalls for ``n_iter_no_change`` epochs (and stops once it
-        would fall below 1e-6; with any solver, where scikit-learn's applies
-        to ``'sgd'`` only); ``'cosine'`` anneals it to 0 over ``max_iter``
-        epochs.@SCHEDULE_WHY@
+        would fall below 1e-6, or, under early stopping, once a cut has
+        brought no better epoch within ``n_iter_no_change`` epochs: the
+        model is the best epoch's, so further cuts only spend time; with
+        any solver, where scikit-learn's applies to ``'sgd'`` only);
+        ``'cosine'`` anneals it to 0 over ``max_iter`` epochs.@SCHEDULE_WHY@
 
     power_t : float, default=0.5
         Exponent of ``'invscaling'``.
