@@ -459,11 +459,11 @@ class Monitor(Callback):
             score = -loss
         if score < self.best_ + tol:
             self.bad_epochs_ += 1
-        else:
+        else:  # a better epoch: improved by tol
             self.bad_epochs_ = 0
+            self.cut_since_best_ = False
         if score > self.best_:
             self.best_ = score
-            self.cut_since_best_ = False
             if early_stopping:
                 self.best_params_ = params.clone()
                 self.best_epoch_ = len(net.history)

@@ -41,6 +41,7 @@ FACTORS = {
     "second_call": ["fit", "partial_fit"],
     "set_params": [None, "weight_decay", "learning_rate_init"],
     "solver": ["adam", "adamw", "sgd", "lbfgs"],
+    "learning_rate": ["constant", "adaptive"],
     "dropout": ["auto", 0.0, 0.2],
     "ema_momentum": [0.0, 0.9],
     "standardize_target": [True, False],
@@ -126,7 +127,7 @@ def test_the_covering_array_covers_every_allowed_pair():
             for vb in FACTORS[b]:
                 if _pair_allowed(a, va, b, vb):
                     assert any(row[a] == va and row[b] == vb for row in ROWS), (a, va, b, vb)
-    assert len(ROWS) <= 30  # pairwise, not the 165,888 combinations
+    assert len(ROWS) <= 30  # pairwise, not the 331,776 combinations
 
 
 # ------------------------------------------------------------------ data
@@ -156,7 +157,8 @@ def _weights(y, kind):
 def _estimator(row, **overrides):
     params = dict(hidden_layer_sizes=(8,), max_iter=6, random_state=0, device="cpu",
                   early_stopping=row["early_stopping"], warm_start=row["warm_start"],
-                  solver=row["solver"], dropout=row["dropout"],
+                  solver=row["solver"], learning_rate=row["learning_rate"],
+                  dropout=row["dropout"],
                   ema_momentum=row["ema_momentum"], input_scaling=row["input_scaling"])
     if row["task"] == "classifier":
         params["class_weight"] = row["class_weight"]

@@ -201,6 +201,22 @@ def test_adaptive_divides_by_five_when_stalled_then_stops(device):
     assert clf.n_iter_ < 500
 
 
+@pytest.mark.parametrize("early_stopping", [True, "auto"])
+def test_adaptive_under_early_stopping_ends_after_a_cut_that_brings_nothing(
+        early_stopping, device):
+    """The restored model is the best epoch's: once a cut has brought no
+    epoch better by tol within the patience, training ends instead of
+    cutting on towards 1e-6 (which the test above keeps without a split)."""
+    X, y = _noisy_classification(n=400)
+    clf = MLPClassifier((8,), learning_rate="adaptive", tol=1e9, n_iter_no_change=2,
+                        max_iter=500, early_stopping=early_stopping,
+                        device=device).fit(X, y)
+    lrs = [row["lr"] for row in clf.history_]
+    # epoch 1 is the best; 3 stalled epochs cut the rate; 3 more end training
+    assert lrs == [1e-3] * 4 + [pytest.approx(2e-4)] * 3
+    assert clf.n_iter_ == 7 and clf.validation_scores_ is not None
+
+
 # ----------------------------------------------------------------- clipping
 def test_gradient_clipping_bounds_the_gradient_norm(device):
     X, y = make_regression(n_samples=200, n_features=10, random_state=0)
