@@ -14,9 +14,11 @@ import sk_mlp
 
 def test_pipeline(device):
     X, y = load_iris(return_X_y=True)
-    pipe = make_pipeline(StandardScaler(), sk_mlp.MLPClassifier(
-        (16,), learning_rate_init=0.01, max_iter=100, random_state=0, device=device))
-    assert pipe.fit(X, y).score(X, y) > 0.95
+    # it learns iris, in the median over seeds (see test_multiclass_probabilities)
+    scores = [make_pipeline(StandardScaler(), sk_mlp.MLPClassifier(
+        (16,), learning_rate_init=0.01, max_iter=100, random_state=seed, device=device))
+        .fit(X, y).score(X, y) for seed in (0, 1, 2)]
+    assert np.median(scores) > 0.95
 
 
 def test_cross_val_score(device):
