@@ -129,15 +129,23 @@ def skorch_epoch(X, y):
     skorch_net().fit(X.astype(np.float32, copy=False), y.astype(np.int64))
 
 
-def median_times(fns, repeats):
-    """Interleaved repeats; returns the median seconds of each function."""
+def median_times(fns, repeats, returned=False):
+    """Interleaved repeats; returns the median seconds of each function and,
+    with ``returned``, also the median of the seconds each returns (an inner
+    part it timed itself; None for a function that returns none)."""
     times = {name: [] for name in fns}
+    inner = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             start = time.perf_counter()
-            fn()
+            value = fn()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+            if isinstance(value, float):
+                inner[name].append(value)
+    whole = {name: statistics.median(t) for name, t in times.items()}
+    if not returned:
+        return whole
+    return whole, {name: statistics.median(t) if t else None for name, t in inner.items()}
 
 
 def part_epoch(sizes, repeats):
@@ -280,34 +288,22 @@ def part_default_epoch(n, repeats, device="cpu"):
           "initialisation); ratios of the epoch to the bare loop without dropout and "
           "with torch.nn.Dropout(0.1)")
     X, y = data(n)
-    variants = {"sk_mlp, the bare loop's work": {}}
+    fns = {"bare loop": lambda: bare_loop_epoch(X, y, device),
+           "bare loop + nn.Dropout(0.1)": lambda: bare_loop_epoch(X, y, device, 0.1),
+           "sk_mlp, the bare loop's work": lambda: sk_mlp_epoch(X, y, device)}
     params = {}
     for name, added in DEFAULT_PARTS:
         params = {**params, **added}
-        variants[name] = params
-    bare_fns = {"bare loop": lambda: bare_loop_epoch(X, y, device),
-                "bare loop + nn.Dropout(0.1)": lambda: bare_loop_epoch(X, y, device, 0.1)}
-    for fn in bare_fns.values():  # warm-up
+        fns[name] = (lambda p: lambda: sk_mlp_epoch(X, y, device, **p))(params)
+    for fn in fns.values():  # warm-up
         fn()
-    for p in variants.values():
-        sk_mlp_epoch(X, y, device, **p)
-    epoch = {name: [] for name in [*bare_fns, *variants]}
-    whole = {name: [] for name in variants}
-    for _ in range(repeats):
-        for name, fn in bare_fns.items():
-            start = time.perf_counter()
-            fn()
-            epoch[name].append(time.perf_counter() - start)
-        for name, p in variants.items():
-            start = time.perf_counter()
-            epoch[name].append(sk_mlp_epoch(X, y, device, **p))
-            whole[name].append(time.perf_counter() - start)
-    epoch = {k: statistics.median(v) for k, v in epoch.items()}
-    whole = {k: statistics.median(v) for k, v in whole.items()}
+    whole, inner = median_times(fns, repeats, returned=True)
+    # sk_mlp's epoch is the one it timed (dur); the bare loops are all epoch
+    epoch = {name: whole[name] if inner[name] is None else inner[name] for name in fns}
     bare, dropped = epoch["bare loop"], epoch["bare loop + nn.Dropout(0.1)"]
     print(f"{'':<46} {'epoch s':>8} {'/bare':>6} {'/bare+Dropout':>13} {'fit s':>7}")
     for name, seconds in epoch.items():
-        fit = f"{whole[name]:>7.3f}" if name in whole else f"{'':>7}"
+        fit = f"{whole[name]:>7.3f}" if inner[name] is not None else f"{'':>7}"
         print(f"{name:<46} {seconds:>8.3f} {seconds / bare:>6.2f} "
               f"{seconds / dropped:>13.2f} {fit}")
 
