@@ -428,3 +428,39 @@ def test_saved_tensors_are_stored_uncompressed_within_the_limits(tmp_path):
     assert info.compress_type == zipfile.ZIP_STORED
     assert 4 * est.n_params_ <= info.file_size <= 4 * est.n_params_ + _TENSOR_ARCHIVE_OVERHEAD
     assert load(tmp_path / "m").n_params_ == est.n_params_
+
+
+# ------------------------------------------- files written by the last release
+RELEASE = os.path.join(os.path.dirname(__file__), "fixtures", "release_574df60")
+
+
+@pytest.mark.parametrize("fmt", ["skmlp", "pkl", "skops"])
+@pytest.mark.parametrize("name", ["classifier", "regressor", "perceptron",
+                                  "perceptron_sigmoid"])
+def test_model_files_of_the_last_release_load_and_predict_as_they_did(name, fmt):
+    """Files written by sk_mlp 0.1.0 (commit 574df60, before the one fit path
+    and settings_; made by make_fixtures.py there) load with sk_mlp's own
+    load, pickle and skops, and predict what they predicted then."""
+    with open(os.path.join(RELEASE, "expected.json")) as f:
+        expected = np.asarray(json.load(f)[name])
+    path = os.path.join(RELEASE, f"{name}.{fmt}")
+    if fmt == "pkl":
+        with open(path, "rb") as f:
+            model = pickle.load(f)
+    else:
+        model = load(path, device="cpu")  # skops files through sk_mlp's trust list
+    X, _ = load_iris(return_X_y=True)
+    if name == "regressor":
+        X, _ = make_regression(n_samples=300, n_features=5, noise=5.0, random_state=0)
+    out = model.predict_proba(X[:10]) if hasattr(model, "predict_proba") \
+        else model.predict(X[:10])
+    np.testing.assert_allclose(np.asarray(out, dtype=float), expected, rtol=1e-6,
+                               atol=1e-9)
+    if name in ("classifier", "regressor"):
+        # the settings come from the rules applied to the saved parameters,
+        # the saved architecture and dtype; a later partial_fit keeps them
+        assert model.settings_.hidden_layer_sizes == (8,)
+        assert model.settings_.dropout == (0.1,) and model.settings_.dtype == "float32"
+        settings = model.settings_
+        model.partial_fit(X[:20], model.predict(X[:20]))
+        assert model.settings_ == settings
