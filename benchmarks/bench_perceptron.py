@@ -3,8 +3,9 @@
     python benchmarks/bench_perceptron.py [--sizes 10000 100000 1000000] [--repeats 5]
 
 Data: linearly separable float64, 50 features (a random hyperplane with the
-points closer than 0.05 to it removed). sk_mlp runs with its defaults
-(shuffle=False, eta0=1, zero init) until its first mistake-free epoch; the
+points closer than 0.05 to it removed). sk_mlp runs the textbook rule
+(``shuffle=False, tol=None``, eta0=1, zero init) until its first mistake-free
+epoch; the
 baseline is scikit-learn's ``Perceptron(shuffle=False, tol=None, eta0=1,
 alpha=0, max_iter=<the same number of epochs>)``, the same rule. Timings are
 medians over interleaved repeats; the ratio is sk_mlp / scikit-learn

@@ -82,10 +82,9 @@ def make_screen(X):
 
     ``X`` is a float64 NumPy array.
     """
-    with np.errstate(over="ignore"):
-        X32 = X.astype(np.float32)
-    if not np.isfinite(X32).all() or np.abs(X).max(initial=0.0) > 1e30:
-        return None
+    if max(X.max(initial=0.0), -X.min(initial=0.0)) > 1e30:
+        return None  # (also every value float32 cannot hold)
+    X32 = X.astype(np.float32)
     return X32, np.sqrt(np.einsum("ij,ij->i", X, X))
 
 
@@ -118,9 +117,10 @@ def _screened_candidate(X32, norms, y32, rows, w, b, margins, bounds, flags):
     # dot-product bound gamma_d |x|.|w| <= gamma_d ||x|| ||w||, plus the
     # conversions of x, w, b and the bias addition, with a factor 2 to spare.
     k = (2 * X32.shape[1] + 8) * _U32
-    np.multiply(norms[rows], k * float(np.sqrt(w @ w)), out=bound)
-    bound += k * abs(float(b[0])) + 1e-30
-    np.less_equal(m, bound.astype(np.float32, copy=False), out=flags)
+    # (the bound, in float32 like the margins, is rounded up by its factor 2)
+    np.multiply(norms[rows], k * float(np.sqrt(w @ w)), out=bound, casting="same_kind")
+    bound += np.float32(k * abs(float(b[0])) + 1e-30)
+    np.less_equal(m, bound, out=flags)
     j = int(flags.argmax())
     return j if flags[j] else -1
 
@@ -157,7 +157,8 @@ def _epoch_numpy(X, y, w, b, eta, decay, fit_intercept, order, mask, screen, pen
     shrinking = shrink.powers is not None
     if screen is not None and mask is None and not shrinking:
         X32, norms = screen
-        margins32, bounds, y32 = np.empty(cap, np.float32), np.empty(cap), y.astype(np.float32)
+        margins32, bounds = np.empty(cap, np.float32), np.empty(cap, np.float32)
+        y32 = y.astype(np.float32)
     else:
         screen = None
     per_sample_eta = isinstance(eta, np.ndarray)

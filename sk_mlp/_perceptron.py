@@ -444,7 +444,8 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
     def _check_inputs(self, X):
         values = X.data if sp.issparse(X) else X
         limit = _MAX_ABS_INPUT if self.activation == "step" else _FLOAT32_MAX
-        largest = np.abs(values).max(initial=0.0)
+        # two reductions, no |X| temporary (a copy of X)
+        largest = max(values.max(initial=0.0), -values.min(initial=0.0))
         if largest > limit:
             raise ValueError(
                 f"X holds values up to {largest:.3g}; beyond {limit:.3g} the "
@@ -521,6 +522,8 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
 
     def _validation_split(self, y, sample_weight, seed):
         """Indices of the training rows and of the validation rows (None)."""
+        if sample_weight is None and not self.early_stopping:
+            return slice(None), None  # every row: X[train] is a view, not a copy
         # rows of weight 0 take no part in training (as if removed)
         everything = (np.arange(len(y)) if sample_weight is None
                       else np.flatnonzero(sample_weight > 0))

@@ -12,9 +12,15 @@ import numpy as np
 import scipy.sparse as sp
 
 
+# magnitudes whose squares, summed over any realistic row, stay normal floats
+_SAFE_LOW, _SAFE_HIGH = 1e-100, 1e100
+
+
 def _largest(values):
-    """Largest absolute value of ``values`` (0.0 for an empty array)."""
-    return float(np.max(np.abs(values), initial=0.0))
+    """Largest absolute value of ``values`` (0.0 for an empty array), by two
+    reductions rather than a temporary ``|values|``."""
+    values = np.asarray(values)
+    return float(max(values.max(initial=0.0), -values.min(initial=0.0)))
 
 
 def norm(values):
@@ -42,6 +48,10 @@ def max_row_norm(X):
         scale = _largest(X)
         if scale == 0.0:
             return 0.0
+        if _SAFE_LOW < scale < _SAFE_HIGH:
+            # squares of such values cannot overflow, and the largest row's
+            # cannot underflow: no scaled copy of X is needed
+            return float(np.sqrt(np.einsum("ij,ij->i", X, X).max()))
         unit = X / scale
         squares = np.einsum("ij,ij->i", unit, unit)
     with np.errstate(over="ignore"):
