@@ -88,32 +88,47 @@ class _Graph:
         return output
 
 
+def _leaky_relu(g, x):  # torch's slope 0.01, as elementary ops: onnxruntime's
+    # CPU LeakyRelu and Elu kernels are float32 only
+    return g.node("Max", [x, g.node("Mul", [x, g.const(0.01)])])
+
+
+def _elu(g, x):  # alpha 1
+    negative = g.node("Sub", [g.node("Exp", [g.node("Min", [x, g.const(0.0)])]),
+                              g.const(1.0)])
+    return g.node("Where", [g.node("Greater", [x, g.const(0.0)]), x, negative])
+
+
+def _gelu(g, x):  # exact GELU: x * (1 + erf(x / sqrt 2)) / 2
+    scaled = g.node("Mul", [x, g.const(_SQRT_HALF)])
+    if g.dtype == np.float64:  # onnxruntime's Erf is float32 only (~1e-7 rel.)
+        erf = g.node("Cast", [g.node("Erf", [g.node("Cast", [scaled], to=1)])], to=11)
+    else:
+        erf = g.node("Erf", [scaled])
+    return g.node("Mul", [g.node("Mul", [x, g.const(0.5)]),
+                          g.node("Add", [erf, g.const(1.0)])])
+
+
+# Hidden activation -> function adding its ONNX nodes to graph g for input x;
+# the keys are exactly those of sk_mlp._activations.ACTIVATIONS (tested).
+ONNX_ACTIVATIONS = {
+    "relu": lambda g, x: g.node("Relu", [x]),
+    "tanh": lambda g, x: g.node("Tanh", [x]),
+    "sigmoid": lambda g, x: g.node("Sigmoid", [x]),
+    "logistic": lambda g, x: g.node("Sigmoid", [x]),
+    "identity": lambda g, x: x,
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+    "gelu": _gelu,
+    "silu": lambda g, x: g.node("Mul", [x, g.node("Sigmoid", [x])]),
+}
+
+
 def _activation(g, x, name):
     """ONNX nodes for one hidden activation of ``sk_mlp._activations``."""
-    simple = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid", "logistic": "Sigmoid"}
-    if name in simple:
-        return g.node(simple[name], [x])
-    if name == "identity":
-        return x
-    # LeakyRelu and Elu as elementary ops: onnxruntime's CPU kernels for
-    # those two are float32 only.
-    if name == "leaky_relu":  # torch's slope 0.01
-        return g.node("Max", [x, g.node("Mul", [x, g.const(0.01)])])
-    if name == "elu":  # alpha 1
-        negative = g.node("Sub", [g.node("Exp", [g.node("Min", [x, g.const(0.0)])]),
-                                  g.const(1.0)])
-        return g.node("Where", [g.node("Greater", [x, g.const(0.0)]), x, negative])
-    if name == "gelu":  # exact GELU: x * (1 + erf(x / sqrt 2)) / 2
-        scaled = g.node("Mul", [x, g.const(_SQRT_HALF)])
-        if g.dtype == np.float64:  # onnxruntime's Erf is float32 only (~1e-7 rel.)
-            erf = g.node("Cast", [g.node("Erf", [g.node("Cast", [scaled], to=1)])], to=11)
-        else:
-            erf = g.node("Erf", [scaled])
-        return g.node("Mul", [g.node("Mul", [x, g.const(0.5)]),
-                              g.node("Add", [erf, g.const(1.0)])])
-    if name == "silu":
-        return g.node("Mul", [x, g.node("Sigmoid", [x])])
-    raise NotImplementedError(f"no ONNX form for activation {name!r}")
+    if name not in ONNX_ACTIVATIONS:
+        raise NotImplementedError(f"no ONNX form for activation {name!r}")
+    return ONNX_ACTIVATIONS[name](g, x)
 
 
 def _forward(g, estimator, x):

@@ -134,6 +134,13 @@ TARGETS = {
 }
 
 
+def test_every_activation_has_an_onnx_form():
+    from sk_mlp._activations import ACTIVATIONS as REGISTRY
+    from sk_mlp._onnx import ONNX_ACTIVATIONS
+
+    assert set(ONNX_ACTIVATIONS) == set(REGISTRY)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_onnx_matches_the_classifier(activation, dtype):
