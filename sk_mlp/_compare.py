@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 import warnings
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -540,6 +540,30 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     linear       0.953      0.009
     svm          0.947      0.009
     """
+    problem = _validate(X, y, models=models, task=task, metric=metric, cv=cv,
+                        search=search, n_iter=n_iter, log_target=log_target,
+                        time_budget=time_budget, device=device)
+    folds = _plan_folds(problem, random_state)
+    jobs = _plan_fits(problem, folds, search=search, n_iter=n_iter,
+                      time_budget=time_budget, device=device, random_state=random_state)
+    rows, interrupted = _run(jobs, problem.messages, n_jobs=n_jobs, progress=progress)
+    return _summarise(rows, problem, interrupted, config=dict(
+        models=problem.models, search=search, n_iter=n_iter, log_target=log_target,
+        device=device, random_state=random_state, cv=len(folds)))
+
+
+# compare() in steps, in the spirit of cross_validate -> _fit_and_score:
+# validate the arguments and the table (_validate), plan the folds and the
+# fits within the time budget (_plan_folds, _plan_fits), run the fits
+# (_run), assemble the results (_summarise). Each step is tested alone.
+_Problem = namedtuple("_Problem", ["X", "y", "task", "metric", "models", "splits",
+                                   "n_folds", "messages"])
+
+
+def _validate(X, y, *, models, task, metric, cv, search, n_iter, log_target,
+              time_budget, device):
+    """Check every argument and the table; return the :data:`_Problem`
+    (task detected, target checked, models resolved, what was noted)."""
     if task not in ("auto", "classification", "regression"):
         raise CompareError(f"task={task!r}: use 'auto', 'classification' or "
                            "'regression'.")
@@ -589,29 +613,45 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     dropped = column_report(X)
     if dropped:
         messages.append(dropped)
-    if splits is None:
-        splitter = StratifiedKFold if task == "classification" else KFold
-        folds = list(splitter(cv, shuffle=True, random_state=random_state).split(X, y))
-    else:
-        folds = splits
-    spec = METRICS[metric]
-    sign = 1.0 if spec.greater_is_better else -1.0
+    return _Problem(X, y, task, metric, resolved, splits, cv, messages)
 
+
+def _plan_folds(problem, random_state):
+    """The outer folds: the splits given, or shuffled (stratified) k-fold."""
+    if problem.splits is not None:
+        return problem.splits
+    splitter = StratifiedKFold if problem.task == "classification" else KFold
+    return list(splitter(problem.n_folds, shuffle=True,
+                         random_state=random_state).split(problem.X, problem.y))
+
+
+def _plan_fits(problem, folds, *, search, n_iter, time_budget, device, random_state):
+    """One delayed fit per model and fold; a kernel SVM projected past the
+    time budget is subsampled or skipped (said in ``problem.messages``)."""
+    spec = METRICS[problem.metric]
+    sign = 1.0 if spec.greater_is_better else -1.0
+    X, y, task = problem.X, problem.y, problem.task
     jobs = []
-    for name, model in resolved.items():
+    for name, model in problem.models.items():
         pipeline = _pipeline(model, task, device, random_state)
         space = _space(model, task, search)
         rows_allowed = None
         if time_budget is not None and isinstance(model, _Model) and model.superlinear:
             rows_allowed = _probe_rows(name, pipeline, space, search, n_iter, task, X,
-                                       y, folds, time_budget, random_state, messages)
+                                       y, folds, time_budget, random_state,
+                                       problem.messages)
             if rows_allowed == 0:
                 continue
         for fold, (train, test) in enumerate(folds):
             jobs.append(delayed(_fit_fold)(
                 name, pipeline, space, search, n_iter, task, spec.scorer, sign, X, y,
                 train, test, fold, rows_allowed, random_state))
+    return jobs
 
+
+def _run(jobs, messages, *, n_jobs, progress):
+    """Run the fits through joblib; returns ``(rows, interrupted)``: Ctrl-C
+    keeps the fits that finished and says so in ``messages``."""
     rows, interrupted = [], False
     bar = _progress_bar(len(jobs), progress)
     try:
@@ -626,18 +666,22 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
         messages.append(f"interrupted: {len(rows)} of {len(jobs)} fits finished.")
     finally:
         bar.close()
+    return rows, interrupted
+
+
+def _summarise(rows, problem, interrupted, config):
+    """The results table, one row per model and fold in the models' order,
+    with what describes the run in ``attrs``."""
     columns = ["model", "fold", "score", "fit_time", "predict_time", "n_train",
                "n_test", "best_params", "note"]
-    order = {name: i for i, name in enumerate(resolved)}
+    order = {name: i for i, name in enumerate(problem.models)}
     results = pd.DataFrame(rows, columns=columns)
     results = results.sort_values(["model", "fold"], key=lambda s: s.map(order)
                                   if s.name == "model" else s).reset_index(drop=True)
     results.attrs.update(
-        task=task, metric=metric, greater_is_better=spec.greater_is_better,
-        messages=messages, interrupted=interrupted,
-        config=dict(models=resolved, search=search, n_iter=n_iter,
-                    log_target=log_target, device=device, random_state=random_state,
-                    cv=len(folds)))
+        task=problem.task, metric=problem.metric,
+        greater_is_better=METRICS[problem.metric].greater_is_better,
+        messages=problem.messages, interrupted=interrupted, config=config)
     return results
 
 

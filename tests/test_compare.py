@@ -285,3 +285,55 @@ def test_cv_may_be_the_splits_themselves():
     assert results.loc[0, "n_train"] == results.loc[0, "n_test"] == 75
     with pytest.raises(CompareError, match="empty list of splits"):
         compare(X, y, cv=[])
+
+
+# ------------------------------------------------------ compare's steps alone
+def test_compare_steps_each_do_one_job():
+    from sk_mlp._compare import _plan_fits, _plan_folds, _summarise, _validate
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X = X.assign(constant=1.0)
+    problem = _validate(X, y, models="linear,svm", task="auto", metric=None, cv=3,
+                        search="none", n_iter=10, log_target=False, time_budget=None,
+                        device="cpu")
+    # validate: the task detected, the metric chosen, the models resolved, and
+    # what was noticed (the constant column) said
+    assert problem.task == "classification" and problem.metric == "accuracy"
+    assert list(problem.models) == ["linear", "svm"]
+    assert any("constant" in m for m in problem.messages)
+    # plan: stratified folds (each class in each test fold in proportion)
+    folds = _plan_folds(problem, random_state=0)
+    assert len(folds) == 3
+    for _, test in folds:
+        counts = np.bincount(y.iloc[test], minlength=3)
+        assert counts.min() >= 16 and counts.max() <= 17  # 50 per class / 3 folds
+    given = [(np.arange(100), np.arange(100, 150))]
+    assert _plan_folds(problem._replace(splits=given), random_state=0) is given
+    # one delayed fit per model and fold
+    jobs = _plan_fits(problem, folds, search="none", n_iter=10, time_budget=None,
+                      device="cpu", random_state=0)
+    assert len(jobs) == 2 * 3
+    # summarise: rows in the models' order, then by fold, whatever order the
+    # fits finished in
+    rows = [("svm", 1, 0.9, 0, 0, 100, 50, "{}", ""), ("linear", 2, 0.8, 0, 0, 100, 50,
+                                                       "{}", ""),
+            ("svm", 0, 0.7, 0, 0, 100, 50, "{}", ""), ("linear", 0, 0.6, 0, 0, 100, 50,
+                                                       "{}", "")]
+    results = _summarise(rows, problem, False, config={})
+    assert results[["model", "fold"]].values.tolist() == [["linear", 0], ["linear", 2],
+                                                        ["svm", 0], ["svm", 1]]
+    assert results.attrs["task"] == "classification" and not results.attrs["interrupted"]
+
+
+def test_compare_validation_step_refuses_bad_arguments():
+    from sk_mlp._compare import CompareError, _validate
+
+    X, y = load_iris(return_X_y=True)
+    common = dict(models=None, task="auto", metric=None, cv=3, search="none", n_iter=10,
+                  log_target=False, time_budget=None, device="cpu")
+    for change, message in [(dict(cv=1), "at least 2 folds"), (dict(search="all"), "search"),
+                            (dict(n_iter=0), "positive integer"),
+                            (dict(time_budget=-1), "positive number"),
+                            (dict(metric="rmse"), "does not score classification")]:
+        with pytest.raises(CompareError, match=message):
+            _validate(X, y, **{**common, **change})
