@@ -33,7 +33,7 @@ from ._fitted import FittedAttributesMixin
 from ._device import resolve_device
 from ._init import INITIALIZERS, fill_weights, sklearn_glorot
 from ._lbfgs import fit_lbfgs
-from ._losses import BinaryCrossEntropy, CrossEntropy, HalfPoissonDeviance, HalfSquaredError
+from ._losses import OUTPUTS
 from ._module import INPUT_SCALINGS, MLPModule, load_state_dict_checked
 from ._net import (
     GradientClipping,
@@ -45,46 +45,9 @@ from ._net import (
 )
 from ._optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimizer_params
 from ._scaling import input_statistics
-from ._settings import DataFacts, FitSettings, early_stopping_required, resolve
+from ._settings import (DataFacts, FitSettings, early_stopping_required, plain_params,
+                        resolve, same_value)
 from ._state import PlainStateMixin
-
-
-def _weighted_mean(values, weight):
-    """Mean of ``values``, weighted by ``weight`` (None: equal weights)."""
-    if weight is None:
-        return values.mean()
-    return (values * weight).sum() / weight.sum().clamp_min(1e-30)
-
-
-# Validation scores of early stopping: functions of (logits, targets, sample
-# weights or None), weighted as the loss training minimises.
-def _accuracy(logits, y, weight=None):
-    return _weighted_mean((logits.argmax(dim=1) == y).to(logits.dtype), weight)
-
-
-def _subset_accuracy(logits, y, weight=None):
-    return _weighted_mean(((logits > 0) == (y > 0.5)).all(dim=1).to(logits.dtype), weight)
-
-
-def _r2(pred, y, weight=None):
-    w = (torch.ones_like(y[:, :1]) if weight is None else weight[:, None]).to(pred.dtype)
-    total_weight = w.sum().clamp_min(1e-30)
-    mean = (w * y).sum(dim=0) / total_weight
-    residual = (w * (y - pred) ** 2).sum(dim=0)
-    total = (w * (y - mean) ** 2).sum(dim=0)
-    r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-30),
-                     (residual == 0).to(pred.dtype))
-    return r2.mean()
-
-
-# Output activation -> (per-sample loss, logits -> outputs, validation score).
-# The keys are scikit-learn's ``out_activation_`` names.
-OUTPUTS = {
-    "softmax": (CrossEntropy, lambda z: torch.softmax(z, dim=1), _accuracy),
-    "logistic": (BinaryCrossEntropy, torch.sigmoid, _subset_accuracy),
-    "identity": (HalfSquaredError, lambda z: z, _r2),
-    "exp": (HalfPoissonDeviance, torch.exp, lambda z, y, w=None: _r2(torch.exp(z), y, w)),
-}
 
 
 # Public ``dtype`` -> torch dtype of the network and its data.
@@ -165,38 +128,6 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # What _prepare_fit hands the training step besides the data: the rows of
 # early stopping's split (None without) and the call's random streams.
 FitPlan = namedtuple("FitPlan", ["split", "shuffle_generator", "dropout_generator"])
-
-
-def _is_plain(value):
-    """Whether ``value`` is plain data a model file can store."""
-    if value is None or isinstance(value, (bool, Integral, Real, str)):
-        return True
-    if isinstance(value, (tuple, list)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(_is_plain(k) and _is_plain(v) for k, v in value.items())
-    return False
-
-
-def _plain_params(params):
-    """The parameters the settings were resolved from, as plain copies (a
-    random_state that is a RandomState object is left out: it is compared
-    by identity, see :func:`_same_value`)."""
-    return {name: copy.deepcopy(value) for name, value in params.items()
-            if _is_plain(value)}
-
-
-def _same_value(a, b):
-    """Parameter equality: sequences by their items, numbers by value."""
-    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
-        return (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))
-                and len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b)))
-    if isinstance(a, str) or isinstance(b, str):
-        return isinstance(a, str) and isinstance(b, str) and a == b
-    try:
-        return a is b or bool(a == b)
-    except (TypeError, ValueError):
-        return False
 
 
 def make_generators(random_state, devices):
@@ -478,7 +409,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         elif not keep:
             self.net_ = self._continue_net(settings, device, incremental)
         self.settings_ = settings
-        self._settings_params = _plain_params(params)
+        self._settings_params = plain_params(params)
         return X, y, targets, weights, FitPlan(split, shuffle_gen, dropout_gen)
 
     def _facts(self, n_samples, incremental, reset):
@@ -509,7 +440,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         recorded = getattr(self, "_settings_params", None)
         if recorded is None:
             return True
-        return any(name in recorded and not _same_value(value, recorded[name])
+        return any(name in recorded and not same_value(value, recorded[name])
                    for name, value in params.items())
 
     def _module_kwargs(self, settings, n_inputs, n_outputs):
@@ -832,7 +763,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         self.net_.history = history
         self.settings_ = settings
         recorded = state.get("settings_params")
-        self._settings_params = {**_plain_params(self.get_params(deep=False)),
+        self._settings_params = {**plain_params(self.get_params(deep=False)),
                                  **(recorded or {})}
         if state.get("output_dtype", "float64") not in ("float32", "float64"):
             raise ValueError("its output dtype is not float32 or float64")

@@ -1,4 +1,6 @@
-"""Per-sample losses of the MLP outputs, with scikit-learn's definitions.
+"""Per-sample losses of the MLP outputs, with scikit-learn's definitions,
+and the ``OUTPUTS`` registry: each output activation's loss, its transform
+of the logits and the (weighted) validation score early stopping reads.
 
 Each loss is a plain ``nn.Module`` mapping (outputs before the output
 activation, targets) to one loss per sample, so that sample weights and the
@@ -65,3 +67,41 @@ class HalfSquaredError(nn.Module):
 class HalfPoissonDeviance(nn.Module):
     def forward(self, z, y):
         return (torch.exp(z) - y * z + torch.xlogy(y, y) - y).sum(dim=1)
+
+
+def _weighted_mean(values, weight):
+    """Mean of ``values``, weighted by ``weight`` (None: equal weights)."""
+    if weight is None:
+        return values.mean()
+    return (values * weight).sum() / weight.sum().clamp_min(1e-30)
+
+
+# Validation scores of early stopping: functions of (logits, targets, sample
+# weights or None), weighted as the loss training minimises.
+def _accuracy(logits, y, weight=None):
+    return _weighted_mean((logits.argmax(dim=1) == y).to(logits.dtype), weight)
+
+
+def _subset_accuracy(logits, y, weight=None):
+    return _weighted_mean(((logits > 0) == (y > 0.5)).all(dim=1).to(logits.dtype), weight)
+
+
+def _r2(pred, y, weight=None):
+    w = (torch.ones_like(y[:, :1]) if weight is None else weight[:, None]).to(pred.dtype)
+    total_weight = w.sum().clamp_min(1e-30)
+    mean = (w * y).sum(dim=0) / total_weight
+    residual = (w * (y - pred) ** 2).sum(dim=0)
+    total = (w * (y - mean) ** 2).sum(dim=0)
+    r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-30),
+                     (residual == 0).to(pred.dtype))
+    return r2.mean()
+
+
+# Output activation -> (per-sample loss, logits -> outputs, validation score).
+# The keys are scikit-learn's ``out_activation_`` names.
+OUTPUTS = {
+    "softmax": (CrossEntropy, lambda z: torch.softmax(z, dim=1), _accuracy),
+    "logistic": (BinaryCrossEntropy, torch.sigmoid, _subset_accuracy),
+    "identity": (HalfSquaredError, lambda z: z, _r2),
+    "exp": (HalfPoissonDeviance, torch.exp, lambda z, y, w=None: _r2(torch.exp(z), y, w)),
+}

@@ -14,6 +14,7 @@ with ``set_params`` since the record was made are resolved again, from the
 facts (row count, ...) the record was made from.
 """
 
+import copy
 import dataclasses
 from numbers import Integral, Real
 
@@ -271,3 +272,36 @@ def rules_table():
         reads = ", ".join(f"`{r}`" for r in rule.reads)
         rows.append(f"| `{name}` | {reads} | {rule.doc.replace('``', '`')} |")
     return "\n".join(rows)
+
+
+# ------------------------------------------- the parameters a record came from
+def _is_plain(value):
+    """Whether ``value`` is plain data a model file can store."""
+    if value is None or isinstance(value, (bool, Integral, Real, str)):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_is_plain(k) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def plain_params(params):
+    """The parameters the settings were resolved from, as plain copies (a
+    random_state that is a RandomState object is left out: it is compared
+    by identity, see :func:`same_value`)."""
+    return {name: copy.deepcopy(value) for name, value in params.items()
+            if _is_plain(value)}
+
+
+def same_value(a, b):
+    """Parameter equality: sequences by their items, numbers by value."""
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        return (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))
+                and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b)))
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    try:
+        return a is b or bool(a == b)
+    except (TypeError, ValueError):
+        return False
