@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from sklearn.base import clone
 
-from ._activations import ACTIVATIONS
-from ._losses import CrossEntropy
+from ._torch.activations import ACTIVATIONS
+from ._torch.losses import CrossEntropy
 
 __all__ = ["activation_values", "gradient_norms"]
 

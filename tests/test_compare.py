@@ -15,8 +15,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sk_mlp import compare, detect_task, fit_best, summarize
-from sk_mlp import _compare
-from sk_mlp._compare import CompareError
+from sk_mlp.comparison import _compare
+from sk_mlp.comparison import CompareError
 from sk_mlp.preprocessing import TabularPreprocessor, column_kinds
 
 from .conftest import DEVICE
@@ -289,7 +289,7 @@ def test_cv_may_be_the_splits_themselves():
 
 # ------------------------------------------------------ compare's steps alone
 def test_compare_steps_each_do_one_job():
-    from sk_mlp._compare import _plan_fits, _plan_folds, _summarise, _validate
+    from sk_mlp.comparison._compare import _plan_fits, _plan_folds, _summarise, _validate
 
     X, y = load_iris(return_X_y=True, as_frame=True)
     X = X.assign(constant=1.0)
@@ -326,7 +326,7 @@ def test_compare_steps_each_do_one_job():
 
 
 def test_compare_validation_step_refuses_bad_arguments():
-    from sk_mlp._compare import CompareError, _validate
+    from sk_mlp.comparison._compare import _validate
 
     X, y = load_iris(return_X_y=True)
     common = dict(models=None, task="auto", metric=None, cv=3, search="none", n_iter=10,

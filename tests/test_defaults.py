@@ -13,7 +13,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 from sk_mlp import MLPClassifier, MLPRegressor, sklearn_defaults
-from sk_mlp._settings import AUTO_EARLY_STOPPING_ROWS
+from sk_mlp.neural_network._settings import AUTO_EARLY_STOPPING_ROWS
 
 
 def _fit(est, X, y):
@@ -254,7 +254,7 @@ def test_input_scaling_is_kept_by_partial_fit_and_saved(tmp_path, device):
 
 # -------------------------------------------------------------- weight decay
 def test_auto_weight_decay_is_1e_3_on_small_data_and_falls_as_one_over_n(device):
-    from sk_mlp._settings import AUTO_WEIGHT_DECAY, AUTO_WEIGHT_DECAY_ROWS
+    from sk_mlp.neural_network._settings import AUTO_WEIGHT_DECAY, AUTO_WEIGHT_DECAY_ROWS
 
     def decays(est):
         return est.net_.base_weight_decay, est.net_.optimizer_.param_groups[-1]["weight_decay"]
@@ -281,7 +281,7 @@ def test_auto_weight_decay_is_1e_3_on_small_data_and_falls_as_one_over_n(device)
 
 
 def test_auto_learning_rate_of_the_regressor_falls_once_past_the_threshold(device):
-    from sk_mlp._settings import (AUTO_LEARNING_RATE, AUTO_LEARNING_RATE_ROWS,
+    from sk_mlp.neural_network._settings import (AUTO_LEARNING_RATE, AUTO_LEARNING_RATE_ROWS,
                                    AUTO_LEARNING_RATE_SMALL)
 
     def rates(est):

@@ -25,8 +25,9 @@ from .conftest import DEVICE, shared_data
 sio = pytest.importorskip("skops.io")
 ort = pytest.importorskip("onnxruntime")
 
-OURS = {"sk_mlp._classifier.MLPClassifier", "sk_mlp._regressor.MLPRegressor",
-        "sk_mlp._perceptron.Perceptron"}
+# the public paths files name the classes by (not the private modules, free to move)
+OURS = {"sk_mlp.neural_network.MLPClassifier", "sk_mlp.neural_network.MLPRegressor",
+        "sk_mlp.linear_model.Perceptron"}
 X, Y = load_iris(return_X_y=True)
 
 
@@ -96,7 +97,7 @@ def test_tampered_skops_file_is_refused(tmp_path):
     with zipfile.ZipFile(tmp_path / "p.skops") as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     schema = json.loads(members["schema.json"])
-    text = json.dumps(schema).replace('"__module__": "sk_mlp._classifier"',
+    text = json.dumps(schema).replace('"__module__": "sk_mlp.neural_network"',
                                       '"__module__": "os"').replace(
         '"__class__": "MLPClassifier"', '"__class__": "system"')
     members["schema.json"] = text.encode()
@@ -135,8 +136,8 @@ TARGETS = {
 
 
 def test_every_activation_has_an_onnx_form():
-    from sk_mlp._activations import ACTIVATIONS as REGISTRY
-    from sk_mlp._onnx import ONNX_ACTIVATIONS
+    from sk_mlp._torch.activations import ACTIVATIONS as REGISTRY
+    from sk_mlp.io._onnx import ONNX_ACTIVATIONS
 
     assert set(ONNX_ACTIVATIONS) == set(REGISTRY)
 

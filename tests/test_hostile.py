@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
 
-import sk_mlp._base
+import sk_mlp.neural_network._base
 from sk_mlp import MLPClassifier, MLPRegressor, Perceptron, load, save
-from sk_mlp._net import TrainingNet
+from sk_mlp._torch.training import TrainingNet
 
 ALLOWED = (ValueError, TypeError, NotFittedError)
 
@@ -298,16 +298,16 @@ def test_two_million_rows_predict_in_bounded_chunks(monkeypatch, device):
     clf = MLPClassifier((16,), max_iter=2, device=device).fit(X, rng.randint(0, 3, 2000))
     big = np.tile(X, (1000, 1))  # 2,000,000 rows
     rows_per_conversion = []
-    original = sk_mlp._base.to_tensor
+    original = sk_mlp.neural_network._base.to_tensor
 
     def recording(array, *args, **kwargs):
         rows_per_conversion.append(len(array))
         return original(array, *args, **kwargs)
 
-    monkeypatch.setattr(sk_mlp._base, "to_tensor", recording)
+    monkeypatch.setattr(sk_mlp.neural_network._base, "to_tensor", recording)
     proba = clf.predict_proba(big)
     assert proba.shape == (2_000_000, 3) and np.isfinite(proba).all()
-    assert max(rows_per_conversion) <= max(sk_mlp._base.PREDICT_CHUNK.values())
+    assert max(rows_per_conversion) <= max(sk_mlp.neural_network._base.PREDICT_CHUNK.values())
     np.testing.assert_array_equal(proba[:2000], clf.predict_proba(X))
     np.testing.assert_array_equal(proba[-2000:], proba[:2000])
 

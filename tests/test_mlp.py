@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_mlp import MLPClassifier, MLPRegressor
-from sk_mlp._module import InvertedDropout
+from sk_mlp._torch.module import InvertedDropout
 
 ESTIMATORS = [MLPClassifier, MLPRegressor]
 
@@ -564,7 +564,7 @@ def test_nothing_fitted_before_fit():
 def test_label_smoothing_softens_the_targets_of_the_loss(device):
     import torch
 
-    from sk_mlp._losses import BinaryCrossEntropy, CrossEntropy
+    from sk_mlp._torch.losses import BinaryCrossEntropy, CrossEntropy
 
     logits = torch.tensor([[2.0, -1.0, 0.5]])
     target = torch.tensor([0])

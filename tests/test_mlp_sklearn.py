@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-import sk_mlp._base
+import sk_mlp.neural_network._base
 import scipy.sparse as sp
 from sklearn.datasets import load_digits, load_iris, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
@@ -161,7 +161,7 @@ def test_sparse_input_gives_the_dense_model(Est, solver, device):
 def test_sparse_training_and_prediction_stay_bounded_in_memory(monkeypatch, device):
     # 10,000 x 60,000 (a dense float32 copy: 2.4 GB): every conversion to a
     # tensor holds one batch or one prediction chunk of at most ~4M values
-    import sk_mlp._data
+    import sk_mlp._torch.data
 
     rng = np.random.RandomState(0)
     n, d, nnz = 10_000, 60_000, 100_000
@@ -169,14 +169,14 @@ def test_sparse_training_and_prediction_stay_bounded_in_memory(monkeypatch, devi
                       shape=(n, d))
     y = rng.randint(0, 2, n)
     sizes = []
-    original = sk_mlp._data.to_tensor
+    original = sk_mlp._torch.data.to_tensor
 
     def recording(array, *args, **kwargs):
         sizes.append(np.asarray(array).size)
         return original(array, *args, **kwargs)
 
-    monkeypatch.setattr(sk_mlp._data, "to_tensor", recording)
-    monkeypatch.setattr(sk_mlp._base, "to_tensor", recording)
+    monkeypatch.setattr(sk_mlp._torch.data, "to_tensor", recording)
+    monkeypatch.setattr(sk_mlp.neural_network._base, "to_tensor", recording)
     clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=1, batch_size=64,
                         random_state=0, device=device)
     _quiet(clf, X, y)

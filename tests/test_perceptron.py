@@ -280,7 +280,7 @@ def test_verbose_shows_a_progress_bar_with_updates(capsys, recwarn, device):
 def test_float32_screening_gives_the_float64_decisions(shuffled):
     import torch
 
-    from sk_mlp._mistake_driven import make_screen, mistake_driven_epoch
+    from sk_mlp.linear_model._mistake_driven import make_screen, mistake_driven_epoch
 
     X, y = separable(30_000, 30, 13, gap=0.0)  # many near-zero margins
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(float))
@@ -298,7 +298,7 @@ def test_float32_screening_gives_the_float64_decisions(shuffled):
 
 
 def test_screen_refuses_data_that_overflow_float32():
-    from sk_mlp._mistake_driven import make_screen
+    from sk_mlp.linear_model._mistake_driven import make_screen
 
     assert make_screen(np.array([[1e300, 1.0]])) is None
     assert make_screen(np.ones((3, 2))) is not None

@@ -228,7 +228,7 @@ def test_grid_search_over_scikit_learn_parameters():
 
 @pytest.mark.parametrize("seed", range(6))
 def test_l1_blocks_follow_the_sample_by_sample_reference(seed):
-    from sk_mlp._mistake_driven import Penalty, _epoch_l1_blocks, _epoch_per_sample
+    from sk_mlp.linear_model._mistake_driven import Penalty, _epoch_l1_blocks, _epoch_per_sample
 
     rng = np.random.RandomState(seed)
     n, d = rng.randint(50, 2000), rng.randint(1, 25)

@@ -419,7 +419,7 @@ def test_size_bombs_are_refused_fast_in_bounded_memory(bomb, bomb_results):
 
 
 def test_saved_tensors_are_stored_uncompressed_within_the_limits(tmp_path):
-    from sk_mlp._persistence import _TENSOR_ARCHIVE_OVERHEAD
+    from sk_mlp.io._format import _TENSOR_ARCHIVE_OVERHEAD
 
     est = MLPClassifier((64, 32), max_iter=2, random_state=0).fit(*load_iris(return_X_y=True))
     save(est, tmp_path / "m")
@@ -464,3 +464,20 @@ def test_model_files_of_the_last_release_load_and_predict_as_they_did(name, fmt)
         settings = model.settings_
         model.partial_fit(X[:20], model.predict(X[:20]))
         assert model.settings_ == settings
+
+
+def test_a_pickle_of_the_flat_layout_loads_in_a_fresh_interpreter():
+    """A pickle of 0.1.0 names ``sk_mlp._classifier``, a module the subpackage
+    layout moved: ``pickle.load`` alone (nothing imported before it) still
+    finds the class through the package's legacy module aliases, and a new
+    pickle names the public path, which later moves leave alone."""
+    script = (
+        "import pickle, sys\n"
+        f"model = pickle.load(open({os.path.join(RELEASE, 'classifier.pkl')!r}, 'rb'))\n"
+        "print(type(model).__module__, type(model).__name__)\n"
+        "print(pickle.dumps(model).count(b'sk_mlp.neural_network'))\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=os.path.dirname(RELEASE))
+    assert run.returncode == 0, run.stderr
+    name, count = run.stdout.split("\n")[:2]
+    assert name == "sk_mlp.neural_network MLPClassifier" and int(count) >= 1

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sk_mlp._safe_math import max_row_norm, norm, squared_ratio, weighted_mean_and_std
+from sk_mlp._torch.safe_math import max_row_norm, norm, squared_ratio, weighted_mean_and_std
 
 BIG = float(np.finfo(np.float64).max)
 

@@ -1,4 +1,4 @@
-"""The fit settings: one table of rules (sk_mlp._settings), resolved once per
+"""The fit settings: one table of rules (sk_mlp.neural_network._settings), resolved once per
 fit into ``settings_``, and the four cases where settings that meet in the
 fit path used to break each other."""
 
@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sk_mlp
 from sk_mlp import MLPClassifier, MLPRegressor, Perceptron
-from sk_mlp._settings import RULES, FitSettings, rules_table
+from sk_mlp.neural_network._settings import RULES, FitSettings, rules_table
 
 ROOT = Path(__file__).resolve().parent.parent
 

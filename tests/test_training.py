@@ -14,7 +14,7 @@ from sklearn.metrics import recall_score
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from sk_mlp import MLPClassifier, MLPRegressor, TrainingDivergedWarning, plot_learning_curves
-from sk_mlp._net import TrainingNet
+from sk_mlp._torch.training import TrainingNet
 
 
 def _quiet(est, *args, **kwargs):

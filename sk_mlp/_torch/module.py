@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from ._activations import ACTIVATIONS
+from .activations import ACTIVATIONS
 
 
 # dropout masks compare 15-bit uniform integers with the keep rate's share

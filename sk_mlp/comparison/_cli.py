@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._compare import METRICS, MODELS, CompareError, compare, fit_best, summarize
+from . import METRICS, MODELS, CompareError, compare, fit_best, summarize
 
 # Datasets bundled with scikit-learn that DATA may name; the first is the default.
 _BUNDLED = {
@@ -197,7 +197,7 @@ def _write_outputs(out, results, summary, metric, say):
 
 def _save_best(out, results, X, y, say):
     name, pipeline = fit_best(results, X, y)
-    from ._persistence import save
+    from ..io._format import save
 
     what = f"best model {name!r} refitted on all rows (preprocessing included)"
     try:

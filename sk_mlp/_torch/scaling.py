@@ -8,8 +8,8 @@ columns, so sparse input is densified a bounded block at a time.
 import numpy as np
 import scipy.sparse as sp
 
-from ._data import DENSE_CHUNK_VALUES
-from ._safe_math import weighted_mean_and_std
+from .data import DENSE_CHUNK_VALUES
+from .safe_math import weighted_mean_and_std
 
 # robust scaling: the interquartile range of a normal distribution is this
 # many standard deviations, so robust and standard scaling agree on normal data

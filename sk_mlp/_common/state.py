@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import torch
 
-from ._device import resolve_device
+from .._torch.device import resolve_device
 
 _TENSOR = "__tensor__"
 _ITEMS = "__items__"

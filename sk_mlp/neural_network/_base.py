@@ -5,7 +5,6 @@ encoded, which output activation and loss are used, and how raw network
 outputs become predictions.
 """
 
-import copy
 import dataclasses
 import warnings
 from collections import namedtuple
@@ -27,80 +26,27 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._activations import ACTIVATIONS, KAIMING_NONLINEARITY
-from ._data import DENSE_CHUNK_VALUES, BatchIterator, TensorData, to_tensor
+from .._torch.activations import ACTIVATIONS, KAIMING_NONLINEARITY
+from .._torch.data import DENSE_CHUNK_VALUES, BatchIterator, TensorData, to_tensor
 from ._fitted import FittedAttributesMixin
-from ._device import resolve_device
-from ._init import INITIALIZERS, fill_weights, sklearn_glorot
-from ._lbfgs import fit_lbfgs
-from ._losses import OUTPUTS
-from ._module import INPUT_SCALINGS, MLPModule, load_state_dict_checked
-from ._net import (
-    GradientClipping,
-    IterationPrinter,
-    Monitor,
-    ProgressBar,
-    Schedule,
-    TrainingNet,
-)
-from ._optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimizer_params
-from ._scaling import input_statistics
+from .._torch.device import resolve_device
+from .._torch.initializers import INITIALIZERS, fill_weights, sklearn_glorot
+from .._torch.lbfgs import fit_lbfgs
+from .._torch.losses import OUTPUTS
+from .._torch.module import INPUT_SCALINGS, MLPModule, load_state_dict_checked
+from .._torch.callbacks import GradientClipping, IterationPrinter, Monitor, ProgressBar, Schedule
+from .._torch.training import TrainingNet
+from .._torch.optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimizer_params
+from .._torch.scaling import input_statistics
 from ._settings import (DataFacts, FitSettings, early_stopping_required, plain_params,
                         resolve, same_value)
-from ._state import PlainStateMixin
+from .._common.fitting import (FLOAT32_MAX, PREDICT_CHUNK, TrainingDivergedWarning,
+                               check_finite_outputs, fit_or_roll_back, make_generators)
+from .._common.state import PlainStateMixin
 
 
 # Public ``dtype`` -> torch dtype of the network and its data.
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def check_finite_outputs(out):
-    """Return ``out``, or raise ValueError if any value is NaN or infinite."""
-    if not np.isfinite(out).all():
-        raise ValueError(
-            "The model's outputs are not finite for some rows: their inputs are "
-            "too large for the network (or the model diverged). Scale the inputs "
-            "the way the training data were scaled."
-        )
-    return out
-
-
-def log_of_proba(proba):
-    """``log(proba)``, with log(0) = -inf and no warning."""
-    with np.errstate(divide="ignore"):
-        return np.log(proba)
-
-
-def fit_or_roll_back(estimator, fit):
-    """Run ``fit()``; if it raises, leave ``estimator`` as it was.
-
-    A fresh fit that fails leaves the previous model (or an unfitted
-    estimator) in place; a warm start or ``partial_fit`` that fails puts the
-    weights, optimiser state and history of the shared net back as they were.
-    Ctrl-C inside the training loop is not a failure: skorch stops training
-    and the model keeps what it learned.
-    """
-    saved = dict(estimator.__dict__)
-    net = saved.get("net_")
-    snapshot = None
-    if net is not None:
-        snapshot = (
-            torch.nn.utils.parameters_to_vector(net.module_.parameters()).detach().clone(),
-            copy.deepcopy(net.optimizer_.state_dict()),
-            len(net.history),
-        )
-    try:
-        return fit()
-    except BaseException:
-        if snapshot is not None:
-            params, optimizer_state, n_epochs = snapshot
-            with torch.no_grad():
-                torch.nn.utils.vector_to_parameters(params, net.module_.parameters())
-            net.optimizer_.load_state_dict(optimizer_state)
-            del net.history[n_epochs:]
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
-        raise
 
 
 def _stochastic_solver(estimator):
@@ -113,37 +59,11 @@ def _stochastic_solver(estimator):
     return True
 
 
-class TrainingDivergedWarning(RuntimeWarning):
-    """Training stopped because the loss or the weights became non-finite."""
-
-_SEED_HIGH = np.iinfo(np.int32).max
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-# Rows converted to tensors and pushed through the network at a time when
-# predicting: bounds the extra memory of predicting on millions of rows. On
-# the CPU, chunks whose activations stay in cache are fastest; a GPU wants
-# large ones.
-PREDICT_CHUNK = {"cpu": 2048, "cuda": 65536}
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # What _prepare_fit hands the training step besides the data: the rows of
 # early stopping's split (None without) and the call's random streams.
 FitPlan = namedtuple("FitPlan", ["split", "shuffle_generator", "dropout_generator"])
-
-
-def make_generators(random_state, devices):
-    """One torch generator per entry of ``devices``, seeded from ``random_state``,
-    plus one integer seed for NumPy-side draws (the validation split).
-
-    A local generator per purpose (weights, shuffling, dropout) keeps fits
-    reproducible without touching torch's global RNG.
-    """
-    rng = check_random_state(random_state)
-    seeds = rng.randint(_SEED_HIGH, size=len(devices) + 1)
-    generators = [
-        torch.Generator(device=device).manual_seed(int(seed))
-        for device, seed in zip(devices, seeds)
-    ]
-    return generators + [int(seeds[-1])]
 
 
 class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
@@ -286,12 +206,12 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
 
     def _check_float32_range(self, array):
         if self._network_np_dtype() == np.float32 and array.size and max(
-                array.max(), -array.min()) > _FLOAT32_MAX:
+                array.max(), -array.min()) > FLOAT32_MAX:
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed: the data hold "
                 f"values up to {np.abs(array).max():.3g}, beyond the float32 range "
-                f"({_FLOAT32_MAX:.3g}) the network computes in. Scale the inputs "
+                f"({FLOAT32_MAX:.3g}) the network computes in. Scale the inputs "
                 "(e.g. StandardScaler) or use dtype='float64'."
             )
 
@@ -421,7 +341,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
 
     def _resolve_settings(self, params, n_samples, y, weights, incremental, reset, seed):
         """``(settings, split)``: the settings of this call from the rules of
-        ``sk_mlp._settings`` and, with early stopping, the rows of the
+        ``sk_mlp.neural_network._settings`` and, with early stopping, the rows of the
         validation split (None without)."""
         facts = self._facts(n_samples, incremental, reset)
         settings = resolve(params, facts)

@@ -16,22 +16,24 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._base import (
-    _FLOAT32_MAX,
+from .._common.fitting import (
+    FLOAT32_MAX,
     PREDICT_CHUNK,
     check_finite_outputs,
     fit_or_roll_back,
     log_of_proba,
     make_generators,
 )
-from ._data import TensorData, to_tensor
-from ._device import resolve_device
-from ._state import PlainStateMixin
-from ._init import PERCEPTRON_INITIALIZERS, fill_weights
+from .._torch.data import TensorData, to_tensor
+from .._torch.device import resolve_device
+from .._common.state import PlainStateMixin
+from .._torch.initializers import PERCEPTRON_INITIALIZERS, fill_weights
 from ._mistake_driven import Penalty, make_screen
-from ._module import MLPModule, load_state_dict_checked
-from ._net import L1Shrink, MistakeDrivenNet, Monitor, ProgressBar, TrainingNet
-from ._safe_math import max_row_norm, norm, squared_ratio
+from .._torch.module import MLPModule, load_state_dict_checked
+from .._torch.callbacks import L1Shrink, Monitor, ProgressBar
+from .._torch.training import TrainingNet
+from ._net import MistakeDrivenNet
+from .._torch.safe_math import max_row_norm, norm, squared_ratio
 
 
 # Largest input magnitude the perceptron accepts (squares and sums of products
@@ -443,7 +445,7 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
 
     def _check_inputs(self, X):
         values = X.data if sp.issparse(X) else X
-        limit = _MAX_ABS_INPUT if self.activation == "step" else _FLOAT32_MAX
+        limit = _MAX_ABS_INPUT if self.activation == "step" else FLOAT32_MAX
         # two reductions, no |X| temporary (a copy of X)
         largest = max(values.max(initial=0.0), -values.min(initial=0.0))
         if largest > limit:

@@ -14,7 +14,7 @@ import scipy.optimize
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
-from ._net import print_iteration
+from .callbacks import print_iteration
 
 
 def fit_lbfgs(net, data, *, max_iter, max_fun, tol, chunk, verbose=False):

@@ -1,11 +1,11 @@
-"""Cross-validated comparison of sk_mlp's networks with SVM and linear baselines.
+"""Running a comparison: validate the arguments, plan folds and fits, run them.
 
 A layer above the estimators (no estimator imports it): ``compare`` scores
 every model on the same outer folds, each inside one ``Pipeline`` behind its
 own ``TabularPreprocessor``, with an optional hyperparameter search nested
-in each outer fold. ``summarize`` condenses the per-fold results;
-``fit_best`` refits the winner on all rows. The ``sk-mlp compare`` command
-(``sk_mlp._cli``) is a thin layer over these three.
+in each outer fold. ``summarize`` condenses the per-fold results and
+``fit_best`` refits the winner on all rows (``_report``). The ``sk-mlp compare`` command
+(``sk_mlp.comparison._cli``) is a thin layer over these three.
 """
 
 import json
@@ -14,176 +14,26 @@ import signal
 import threading
 import time
 import warnings
-from collections import Counter, namedtuple
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from scipy.stats import loguniform, uniform
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import (GridSearchCV, KFold, RandomizedSearchCV,
                                      StratifiedKFold)
-from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
-from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
 
-from ._classifier import MLPClassifier
-from ._device import resolve_device
-from ._perceptron import Perceptron
-from ._regressor import MLPRegressor
-from .preprocessing import TabularPreprocessor, column_kinds
+from .._torch.device import resolve_device
+from ..preprocessing import TabularPreprocessor, column_kinds
+from ._registry import (_DEFAULT_METRIC, _INNER_FOLDS, _SEARCHES, METRICS, MODELS, CompareError,
+                        _Model)
 
-__all__ = ["compare", "summarize", "fit_best", "detect_task", "MODELS", "METRICS"]
-
-
-class CompareError(ValueError):
-    """Input that ``compare`` cannot work with; the message says what to change."""
-
-
-# ------------------------------------------------------------------ metrics
-@dataclass(frozen=True)
-class _Metric:
-    scorer: str              # scikit-learn scorer name
-    greater_is_better: bool
-    task: str
-
-
-# name -> how it is scored. Scores are reported in the metric's own units
-# (RMSE as a positive number), with the direction recorded alongside.
-METRICS = {
-    "accuracy": _Metric("accuracy", True, "classification"),
-    "balanced_accuracy": _Metric("balanced_accuracy", True, "classification"),
-    "roc_auc": _Metric("roc_auc", True, "classification"),
-    "rmse": _Metric("neg_root_mean_squared_error", False, "regression"),
-    "mae": _Metric("neg_mean_absolute_error", False, "regression"),
-    "r2": _Metric("r2", True, "regression"),
-}
-_DEFAULT_METRIC = {"classification": "accuracy", "regression": "rmse"}
-
-
-# ------------------------------------------------------------------- models
-@dataclass(frozen=True)
-class _Model:
-    """One entry of the model registry."""
-    description: str
-    classifier: object = None      # builds the classification estimator
-    regressor: object = None       # builds the regression estimator
-    grid: dict = field(default_factory=dict)
-    distributions: dict = field(default_factory=dict)
-    # the regressor's search space, where its parameters differ
-    regressor_grid: dict = None
-    regressor_distributions: dict = None
-    # Kernel SVMs cost about n^1.8 (measured: 30k rows 20 s, 100k rows > 300 s
-    # per fit): those are the fits the time budget can subsample or skip.
-    superlinear: bool = False
-    ours: bool = False
-
-    def build(self, task, device, seed):
-        factory = self.classifier if task == "classification" else self.regressor
-        if factory is None:
-            raise CompareError(
-                f"{self.description} does not do {task}; leave it out of --models."
-            )
-        return factory(device, seed)
-
-    def space(self, task, search):
-        """Hyperparameters searched for ``task`` ({} without a search)."""
-        if search == "none":
-            return {}
-        regression = task == "regression" and self.regressor_grid is not None
-        if search == "grid":
-            return self.regressor_grid if regression else self.grid
-        return self.regressor_distributions if regression else self.distributions
-
-
-_HIDDEN_CHOICES = [(64,), (128,), (256,), (128, 128), (256, 256), (256, 256, 256)]
-_MLP_GRID = {
-    "hidden_layer_sizes": [(100,), (256, 256)],
-    "activation": ["relu", "tanh"],
-    "init": ["sklearn", "kaiming_uniform"],
-    "weight_decay": [0.0, 1e-3],
-    "dropout": [0.0, 0.2],
-    "learning_rate_init": [1e-3, 1e-2],
-}
-_MLP_DISTRIBUTIONS = {
-    "hidden_layer_sizes": _HIDDEN_CHOICES,
-    "activation": ["relu", "tanh", "sigmoid", "gelu", "silu"],
-    "init": ["sklearn", "xavier_uniform", "kaiming_uniform", "kaiming_normal"],
-    "weight_decay": loguniform(1e-6, 1e-1),
-    "dropout": uniform(0.0, 0.5),
-    "learning_rate_init": loguniform(1e-4, 3e-2),
-}
-_SKLEARN_MLP_GRID = {
-    "hidden_layer_sizes": [(100,), (256, 256)],
-    "activation": ["relu", "tanh"],
-    "alpha": [1e-4, 1e-2],
-    "learning_rate_init": [1e-3, 1e-2],
-}
-_SKLEARN_MLP_DISTRIBUTIONS = {
-    "hidden_layer_sizes": _HIDDEN_CHOICES,
-    "activation": ["relu", "tanh", "logistic"],
-    "alpha": loguniform(1e-6, 1e-1),
-    "learning_rate_init": loguniform(1e-4, 3e-2),
-}
-_SVM_GRID = {"C": [0.1, 1.0, 10.0, 100.0], "gamma": ["scale", 1e-3, 1e-2, 1e-1]}
-_SVM_DISTRIBUTIONS = {"C": loguniform(1e-2, 1e3), "gamma": loguniform(1e-4, 1.0)}
-_C_GRID = {"C": [0.01, 0.1, 1.0, 10.0]}
-_C_DISTRIBUTIONS = {"C": loguniform(1e-3, 1e2)}
-
-# Registry: name -> model. Keys are the --models names.
-MODELS = {
-    "mlp": _Model(
-        "sk_mlp MLPClassifier / MLPRegressor",
-        classifier=lambda device, seed: MLPClassifier(device=device, random_state=seed),
-        # at its defaults it fits standardised targets, as the baselines do
-        # through TransformedTargetRegressor
-        regressor=lambda device, seed: MLPRegressor(device=device, random_state=seed),
-        grid=_MLP_GRID, distributions=_MLP_DISTRIBUTIONS, ours=True,
-    ),
-    "perceptron": _Model(
-        "sk_mlp Perceptron",
-        classifier=lambda device, seed: Perceptron(device=device, random_state=seed),
-        grid={"penalty": [None, "l2"], "alpha": [1e-4, 1e-2]},
-        distributions={"penalty": [None, "l2", "l1"], "alpha": loguniform(1e-6, 1e-1)},
-        ours=True,
-    ),
-    "svm": _Model(
-        "SVC / SVR (RBF kernel)",
-        classifier=lambda device, seed: SVC(random_state=seed),
-        regressor=lambda device, seed: SVR(),
-        grid=_SVM_GRID, distributions=_SVM_DISTRIBUTIONS, superlinear=True,
-    ),
-    "linear-svm": _Model(
-        "LinearSVC / LinearSVR",
-        classifier=lambda device, seed: LinearSVC(random_state=seed),
-        regressor=lambda device, seed: LinearSVR(random_state=seed),
-        grid=_C_GRID, distributions=_C_DISTRIBUTIONS,
-    ),
-    "sklearn-mlp": _Model(
-        "scikit-learn MLPClassifier / MLPRegressor",
-        classifier=lambda device, seed: SklearnMLPClassifier(random_state=seed),
-        regressor=lambda device, seed: SklearnMLPRegressor(random_state=seed),
-        grid=_SKLEARN_MLP_GRID, distributions=_SKLEARN_MLP_DISTRIBUTIONS,
-    ),
-    "linear": _Model(
-        "LogisticRegression / Ridge",
-        classifier=lambda device, seed: LogisticRegression(max_iter=1000),
-        regressor=lambda device, seed: Ridge(),
-        grid=_C_GRID, distributions=_C_DISTRIBUTIONS,
-        # Ridge is searched over alpha rather than C
-        regressor_grid={"alpha": [0.1, 1.0, 10.0, 100.0]},
-        regressor_distributions={"alpha": loguniform(1e-3, 1e3)},
-    ),
-}
-_SEARCHES = ("none", "grid", "random")
-_INNER_FOLDS = 3
+__all__ = ["compare", "detect_task"]
 
 
 # ------------------------------------------------------------- task and data
@@ -729,99 +579,3 @@ def _progress_bar(total, enabled):
 
     return tqdm(total=total, desc="fits", unit="fit", disable=not enabled,
                 mininterval=0.2, leave=False)
-
-
-def summarize(results):
-    """Condense per-fold results into one row per model, best first.
-
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        What :func:`compare` returned.
-
-    Returns
-    -------
-    summary : pandas.DataFrame
-        Indexed by model: ``score_mean``, ``score_std`` (over folds),
-        ``fit_time`` and ``predict_time`` (mean seconds per fold), ``folds``
-        (folds scored), ``best_params`` (the per-fold choice seen most often)
-        and ``note``. Sorted best first by ``score_mean``.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sk_mlp import compare, summarize
-    >>> X, y = load_iris(return_X_y=True, as_frame=True)
-    >>> results = compare(X, y, models="linear,svm", cv=3)
-    >>> len(results)  # one row per model and fold
-    6
-    >>> table = summarize(results)
-    >>> bool(table["score_mean"].is_monotonic_decreasing)  # best first
-    True
-    """
-    greater = results.attrs.get("greater_is_better", True)
-    rows = {}
-    for name, group in results.groupby("model", sort=False):
-        scored = group.dropna(subset=["score"])
-        params = Counter(scored["best_params"]).most_common(1)
-        # (a results.csv read back has NaN for empty notes)
-        notes = sorted(set(note for note in group["note"] if isinstance(note, str)
-                           and note))
-        rows[name] = dict(
-            score_mean=scored["score"].mean(), score_std=scored["score"].std(ddof=0),
-            fit_time=scored["fit_time"].mean(), predict_time=scored["predict_time"].mean(),
-            folds=len(scored), best_params=params[0][0] if params else "{}",
-            note="; ".join(notes))
-    summary = pd.DataFrame.from_dict(rows, orient="index")
-    summary.index.name = "model"
-    if len(summary):
-        summary = summary.sort_values("score_mean", ascending=not greater,
-                                      na_position="last")
-    return summary
-
-
-def fit_best(results, X, y):
-    """Refit the best model of a comparison on all rows, searched as compared.
-
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        What :func:`compare` returned for ``(X, y)``.
-    X, y :
-        The data given to :func:`compare`.
-
-    Returns
-    -------
-    name : str
-        The winning model's name.
-    pipeline : sklearn.pipeline.Pipeline
-        Preprocessing and model fitted on all rows (the best candidate of its
-        search when a search was run); with ``log_target`` it predicts log(y).
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sk_mlp import compare, fit_best
-    >>> X, y = load_iris(return_X_y=True, as_frame=True)
-    >>> results = compare(X, y, models="linear,svm", cv=3)
-    >>> name, pipeline = fit_best(results, X, y)
-    >>> name in ("linear", "svm"), pipeline.predict(X.head(2)).shape
-    (True, (2,))
-    """
-    summary = summarize(results).dropna(subset=["score_mean"])
-    if summary.empty:
-        raise CompareError("No model finished a fold: there is nothing to refit.")
-    config = results.attrs["config"]
-    task = results.attrs["task"]
-    name = summary.index[0]
-    model = config["models"][name]
-    y = _check_target(y, task, 2, config["log_target"])
-    pipeline = _pipeline(model, task, config["device"], config["random_state"])
-    space = _space(model, task, config["search"])
-    scorer = METRICS[results.attrs["metric"]].scorer
-    estimator = _search(pipeline, space, config["search"], config["n_iter"], task,
-                        scorer, config["random_state"]) if space else pipeline
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y)
-    return name, (estimator.best_estimator_ if space else estimator)

@@ -11,7 +11,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import BaseMLP, _stochastic_solver, log_of_proba
+from .._common.fitting import log_of_proba
+from ._base import BaseMLP, _stochastic_solver
 from ._docs import MLP_ATTRIBUTES, mlp_parameters
 
 

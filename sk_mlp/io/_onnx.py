@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._module import CLIP_BOUND
+from .._torch.module import CLIP_BOUND
 
 __all__ = ["input_name", "onnx_inputs", "register_onnx_converters", "to_onnx"]
 
@@ -110,7 +110,7 @@ def _gelu(g, x):  # exact GELU: x * (1 + erf(x / sqrt 2)) / 2
 
 
 # Hidden activation -> function adding its ONNX nodes to graph g for input x;
-# the keys are exactly those of sk_mlp._activations.ACTIVATIONS (tested).
+# the keys are exactly those of sk_mlp._torch.activations.ACTIVATIONS (tested).
 ONNX_ACTIVATIONS = {
     "relu": lambda g, x: g.node("Relu", [x]),
     "tanh": lambda g, x: g.node("Tanh", [x]),
@@ -125,7 +125,7 @@ ONNX_ACTIVATIONS = {
 
 
 def _activation(g, x, name):
-    """ONNX nodes for one hidden activation of ``sk_mlp._activations``."""
+    """ONNX nodes for one hidden activation of ``sk_mlp._torch.activations``."""
     if name not in ONNX_ACTIVATIONS:
         raise NotImplementedError(f"no ONNX form for activation {name!r}")
     return ONNX_ACTIVATIONS[name](g, x)
@@ -291,7 +291,7 @@ def _convert_tabular(scope, operator, container):
     OneHotEncoder converter does not support)."""
     from skl2onnx.common.data_types import guess_proto_type
 
-    from .preprocessing import MISSING_CATEGORY
+    from ..preprocessing import MISSING_CATEGORY
 
     prep = operator.raw_operator
     g = _Graph(scope, operator, container,
@@ -376,10 +376,10 @@ def register_onnx_converters():
     skl2onnx = _skl2onnx()
     from skl2onnx import update_registered_converter
 
-    from ._classifier import MLPClassifier
-    from ._perceptron import Perceptron
-    from ._regressor import MLPRegressor
-    from .preprocessing import TabularPreprocessor
+    from ..neural_network._classifier import MLPClassifier
+    from ..linear_model._perceptron import Perceptron
+    from ..neural_network._regressor import MLPRegressor
+    from ..preprocessing import TabularPreprocessor
 
     options = {"zipmap": [False, True, "columns"], "nocl": [False, True]}
     update_registered_converter(MLPClassifier, "SkMlpMLPClassifier",
@@ -442,7 +442,7 @@ def onnx_inputs(X, dtype=np.float32):
     >>> onnx_inputs(np.eye(2))["X"].dtype  # an array feeds one input, "X"
     dtype('float32')
     """
-    from .preprocessing import MISSING_CATEGORY
+    from ..preprocessing import MISSING_CATEGORY
 
     if not isinstance(X, pd.DataFrame):
         return {"X": np.asarray(X, dtype=dtype)}
@@ -505,7 +505,7 @@ def to_onnx(estimator, X_sample, *, dtype=np.float32, target_opset=None):
     skl2onnx = register_onnx_converters()
     from sklearn.base import is_classifier
 
-    from ._persistence import nested_estimators
+    from ._format import nested_estimators
 
     options = {id(step): {"zipmap": False} for step in nested_estimators(estimator)
                if is_classifier(step) and not hasattr(step, "steps")}

@@ -350,7 +350,7 @@ _TASK_DEFAULTS = {
 def mlp_parameters(kind):
     """The shared parameter section with the defaults of ``kind``
     ('classifier' or 'regressor'), each rule quoted from
-    ``sk_mlp._settings.RULES`` (the one place it is stated)."""
+    ``sk_mlp.neural_network._settings.RULES`` (the one place it is stated)."""
     text = _MLP_PARAMETERS
     for placeholder, value in _TASK_DEFAULTS[kind].items():
         text = text.replace(placeholder, value)

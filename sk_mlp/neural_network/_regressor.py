@@ -9,9 +9,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, _num_samples, check_array
 
-from ._base import BaseMLP, _stochastic_solver, check_finite_outputs
+from .._common.fitting import check_finite_outputs
+from ._base import BaseMLP, _stochastic_solver
 from ._docs import MLP_ATTRIBUTES, mlp_parameters
-from ._safe_math import weighted_mean_and_std
+from .._torch.safe_math import weighted_mean_and_std
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):

@@ -30,11 +30,13 @@ its own size. A file that breaks any of these is refused with the same
 the limits, not to what the file claims.
 """
 
+import importlib
 import io
 import json
 import os
 import pickle
 import struct
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -43,9 +45,9 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
 
-from ._classifier import MLPClassifier
-from ._perceptron import Perceptron
-from ._regressor import MLPRegressor
+from ..neural_network._classifier import MLPClassifier
+from ..linear_model._perceptron import Perceptron
+from ..neural_network._regressor import MLPRegressor
 
 FORMAT_VERSION = 1
 _META = "sk_mlp.json"
@@ -190,7 +192,7 @@ def _write_atomically(path, data):
 
 
 def _version():
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -454,14 +456,34 @@ def _skops():
 _ALSO_TRUSTED = ("numpy.dtype",)
 
 
+# Modules of the flat layout of releases up to 0.2.0, whose pickles and skops
+# files name the estimator classes by them -> the modules holding the classes now.
+LEGACY_MODULES = {
+    "sk_mlp._classifier": "sk_mlp.neural_network._classifier",
+    "sk_mlp._regressor": "sk_mlp.neural_network._regressor",
+    "sk_mlp._perceptron": "sk_mlp.linear_model._perceptron",
+}
+
+
+def alias_legacy_modules():
+    """Make every old module path of :data:`LEGACY_MODULES` import as the module
+    now holding its class, so pickles written before the move still load."""
+    for old, new in LEGACY_MODULES.items():
+        sys.modules.setdefault(old, importlib.import_module(new))
+
+
 def trusted_types():
     """Names of the types :func:`load` adds to skops's default trust: sk_mlp's
-    public classes and ``numpy.dtype``."""
-    from .preprocessing import TabularPreprocessor
+    public classes (by their public path and by the module path files of
+    releases up to 0.2.0 recorded) and ``numpy.dtype``."""
+    from ..preprocessing import TabularPreprocessor
 
-    return sorted([f"{cls.__module__}.{cls.__name__}"
-                   for cls in (*_REGISTRY.values(), TabularPreprocessor)]
-                  + list(_ALSO_TRUSTED))
+    names = [f"{cls.__module__}.{cls.__name__}"
+             for cls in (*_REGISTRY.values(), TabularPreprocessor)]
+    for old, new in LEGACY_MODULES.items():
+        names += [f"{old}.{cls.__name__}" for cls in _REGISTRY.values()
+                  if getattr(sys.modules.get(new), cls.__name__, None) is cls]
+    return sorted(names + list(_ALSO_TRUSTED))
 
 
 def _is_skops_file(path):

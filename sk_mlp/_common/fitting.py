@@ -1,0 +1,87 @@
+"""What every estimator's fit and predict share: rolling a failed fit back,
+seeded local generators, chunked prediction sizes, and output checks."""
+
+import copy
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+
+class TrainingDivergedWarning(RuntimeWarning):
+    """Training stopped because the loss or the weights became non-finite."""
+
+
+_SEED_HIGH = np.iinfo(np.int32).max
+# Largest finite float32: inputs beyond it overflow a float32 network.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Rows converted to tensors and pushed through the network at a time when
+# predicting: bounds the extra memory of predicting on millions of rows. On
+# the CPU, chunks whose activations stay in cache are fastest; a GPU wants
+# large ones.
+PREDICT_CHUNK = {"cpu": 2048, "cuda": 65536}
+
+
+def make_generators(random_state, devices):
+    """One torch generator per entry of ``devices``, seeded from ``random_state``,
+    plus one integer seed for NumPy-side draws (the validation split).
+
+    A local generator per purpose (weights, shuffling, dropout) keeps fits
+    reproducible without touching torch's global RNG.
+    """
+    rng = check_random_state(random_state)
+    seeds = rng.randint(_SEED_HIGH, size=len(devices) + 1)
+    generators = [
+        torch.Generator(device=device).manual_seed(int(seed))
+        for device, seed in zip(devices, seeds)
+    ]
+    return generators + [int(seeds[-1])]
+
+
+def check_finite_outputs(out):
+    """Return ``out``, or raise ValueError if any value is NaN or infinite."""
+    if not np.isfinite(out).all():
+        raise ValueError(
+            "The model's outputs are not finite for some rows: their inputs are "
+            "too large for the network (or the model diverged). Scale the inputs "
+            "the way the training data were scaled."
+        )
+    return out
+
+
+def log_of_proba(proba):
+    """``log(proba)``, with log(0) = -inf and no warning."""
+    with np.errstate(divide="ignore"):
+        return np.log(proba)
+
+
+def fit_or_roll_back(estimator, fit):
+    """Run ``fit()``; if it raises, leave ``estimator`` as it was.
+
+    A fresh fit that fails leaves the previous model (or an unfitted
+    estimator) in place; a warm start or ``partial_fit`` that fails puts the
+    weights, optimiser state and history of the shared net back as they were.
+    Ctrl-C inside the training loop is not a failure: skorch stops training
+    and the model keeps what it learned.
+    """
+    saved = dict(estimator.__dict__)
+    net = saved.get("net_")
+    snapshot = None
+    if net is not None:
+        snapshot = (
+            torch.nn.utils.parameters_to_vector(net.module_.parameters()).detach().clone(),
+            copy.deepcopy(net.optimizer_.state_dict()),
+            len(net.history),
+        )
+    try:
+        return fit()
+    except BaseException:
+        if snapshot is not None:
+            params, optimizer_state, n_epochs = snapshot
+            with torch.no_grad():
+                torch.nn.utils.vector_to_parameters(params, net.module_.parameters())
+            net.optimizer_.load_state_dict(optimizer_state)
+            del net.history[n_epochs:]
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise

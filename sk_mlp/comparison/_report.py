@@ -1,0 +1,107 @@
+"""What a comparison's per-fold results become: one row per model
+(``summarize``) and the winner refitted on all rows (``fit_best``)."""
+
+import warnings
+from collections import Counter
+
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+
+from ._compare import _check_target, _pipeline, _search, _space
+from ._registry import METRICS, CompareError
+
+
+def summarize(results):
+    """Condense per-fold results into one row per model, best first.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        What :func:`compare` returned.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        Indexed by model: ``score_mean``, ``score_std`` (over folds),
+        ``fit_time`` and ``predict_time`` (mean seconds per fold), ``folds``
+        (folds scored), ``best_params`` (the per-fold choice seen most often)
+        and ``note``. Sorted best first by ``score_mean``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import compare, summarize
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> results = compare(X, y, models="linear,svm", cv=3)
+    >>> len(results)  # one row per model and fold
+    6
+    >>> table = summarize(results)
+    >>> bool(table["score_mean"].is_monotonic_decreasing)  # best first
+    True
+    """
+    greater = results.attrs.get("greater_is_better", True)
+    rows = {}
+    for name, group in results.groupby("model", sort=False):
+        scored = group.dropna(subset=["score"])
+        params = Counter(scored["best_params"]).most_common(1)
+        # (a results.csv read back has NaN for empty notes)
+        notes = sorted(set(note for note in group["note"] if isinstance(note, str)
+                           and note))
+        rows[name] = dict(
+            score_mean=scored["score"].mean(), score_std=scored["score"].std(ddof=0),
+            fit_time=scored["fit_time"].mean(), predict_time=scored["predict_time"].mean(),
+            folds=len(scored), best_params=params[0][0] if params else "{}",
+            note="; ".join(notes))
+    summary = pd.DataFrame.from_dict(rows, orient="index")
+    summary.index.name = "model"
+    if len(summary):
+        summary = summary.sort_values("score_mean", ascending=not greater,
+                                      na_position="last")
+    return summary
+
+
+def fit_best(results, X, y):
+    """Refit the best model of a comparison on all rows, searched as compared.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        What :func:`compare` returned for ``(X, y)``.
+    X, y :
+        The data given to :func:`compare`.
+
+    Returns
+    -------
+    name : str
+        The winning model's name.
+    pipeline : sklearn.pipeline.Pipeline
+        Preprocessing and model fitted on all rows (the best candidate of its
+        search when a search was run); with ``log_target`` it predicts log(y).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import compare, fit_best
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> results = compare(X, y, models="linear,svm", cv=3)
+    >>> name, pipeline = fit_best(results, X, y)
+    >>> name in ("linear", "svm"), pipeline.predict(X.head(2)).shape
+    (True, (2,))
+    """
+    summary = summarize(results).dropna(subset=["score_mean"])
+    if summary.empty:
+        raise CompareError("No model finished a fold: there is nothing to refit.")
+    config = results.attrs["config"]
+    task = results.attrs["task"]
+    name = summary.index[0]
+    model = config["models"][name]
+    y = _check_target(y, task, 2, config["log_target"])
+    pipeline = _pipeline(model, task, config["device"], config["random_state"])
+    space = _space(model, task, config["search"])
+    scorer = METRICS[results.attrs["metric"]].scorer
+    estimator = _search(pipeline, space, config["search"], config["n_iter"], task,
+                        scorer, config["random_state"]) if space else pipeline
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+    return name, (estimator.best_estimator_ if space else estimator)
