@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
 
+import sk_mlp._common.fitting
 import sk_mlp.neural_network._base
 from sk_mlp import MLPClassifier, MLPRegressor, Perceptron, load, save
 from sk_mlp._torch.training import TrainingNet
@@ -307,7 +308,7 @@ def test_two_million_rows_predict_in_bounded_chunks(monkeypatch, device):
     monkeypatch.setattr(sk_mlp.neural_network._base, "to_tensor", recording)
     proba = clf.predict_proba(big)
     assert proba.shape == (2_000_000, 3) and np.isfinite(proba).all()
-    assert max(rows_per_conversion) <= max(sk_mlp.neural_network._base.PREDICT_CHUNK.values())
+    assert max(rows_per_conversion) <= max(sk_mlp._common.fitting.PREDICT_CHUNK.values())
     np.testing.assert_array_equal(proba[:2000], clf.predict_proba(X))
     np.testing.assert_array_equal(proba[-2000:], proba[:2000])
 

@@ -1,11 +1,14 @@
 """What every estimator's fit and predict share: rolling a failed fit back,
-seeded local generators, chunked prediction sizes, and output checks."""
+seeded local generators, class weights per row, early stopping's validation
+split, chunked prediction sizes, and output checks."""
 
 import copy
 
 import numpy as np
 import torch
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
 
 
 class TrainingDivergedWarning(RuntimeWarning):
@@ -85,3 +88,67 @@ def fit_or_roll_back(estimator, fit):
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         raise
+
+
+def class_weight_per_sample(class_weight, y, sample_weight, *, count_weight):
+    """Each row's loss (or update) weight: its class's weight times its
+    ``sample_weight``, or ``sample_weight`` itself without ``class_weight``.
+
+    ``'balanced'`` gives class c the weight ``total / (n_classes * total_c)``;
+    with ``count_weight`` the totals add up ``sample_weight`` (a row of weight
+    0 counts as dropped, as the MLPs count), without it they count rows
+    (scikit-learn's linear models).
+    """
+    if class_weight is None:
+        return sample_weight
+    present, index = np.unique(y, return_inverse=True)
+    if class_weight == "balanced" and count_weight:
+        totals = np.bincount(index, weights=sample_weight,
+                             minlength=len(present)).astype(np.float64)
+        weights = np.divide(totals.sum(), np.count_nonzero(totals) * totals,
+                            out=np.zeros_like(totals), where=totals > 0)
+    else:
+        weights = compute_class_weight(class_weight, classes=present, y=y)
+    per_sample = weights[index]
+    return per_sample if sample_weight is None else per_sample * sample_weight
+
+
+def validation_split(rows, fraction, seed, *, stratify=None, weights=None):
+    """``(training rows, validation rows)`` of early stopping's split of
+    ``rows``, stratified by ``stratify`` when given; a clear ValueError where
+    no usable split exists (too few rows, or a side whose ``weights`` are
+    all 0)."""
+    try:
+        train, valid = train_test_split(rows, test_size=fraction, random_state=seed,
+                                        stratify=stratify)
+    except ValueError as exc:
+        if stratify is None:
+            raise
+        raise ValueError(
+            f"{exc} The validation split for early_stopping is stratified: "
+            "increase validation_fraction or the number of samples of the "
+            "rare classes, or set early_stopping=False."
+        ) from exc
+    if len(valid) < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' "
+            "or the size of your dataset."
+        )
+    if weights is not None and not weights[valid].max(initial=0.0) > 0:
+        raise ValueError(
+            "Every sample of the validation split has sample_weight 0, so the "
+            "weighted validation loss is undefined; give more samples a positive "
+            "weight, change validation_fraction or set early_stopping=False."
+        )
+    check_training_weights(weights, train)
+    return train, valid
+
+
+def check_training_weights(weights, rows):
+    """ValueError when every training row has weight 0."""
+    if weights is not None and not weights[rows].max(initial=0.0) > 0:
+        raise ValueError(
+            "Every sample left for training after the validation split has "
+            "sample_weight 0; give more samples a positive weight or set "
+            "early_stopping=False."
+        )

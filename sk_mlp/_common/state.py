@@ -97,3 +97,14 @@ class PlainStateMixin:
             self.net_.optimizer_.load_state_dict(optimizer_state)
         if "streams" in fitted:
             self._stream_states = tuple(from_plain(s) for s in fitted["streams"])
+
+
+def import_common_state(estimator, state):
+    """Set what every estimator's saved state holds alike (``n_features_in_``,
+    ``feature_names_in_``) and return its training ``History``."""
+    from skorch.history import History
+
+    estimator.n_features_in_ = int(state["n_features_in_"])
+    if state["feature_names_in_"] is not None:
+        estimator.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+    return History([dict(row) for row in state["history"]])

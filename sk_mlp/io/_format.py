@@ -154,6 +154,7 @@ def save(estimator, path):
     if not isinstance(params.get("random_state"), (int, type(None))):
         params["random_state"] = None  # a RandomState object is not stored
     fitted = hasattr(estimator, "net_")
+    network = estimator.export_network() if fitted else None
     meta = {
         "format": "sk_mlp",
         "format_version": FORMAT_VERSION,
@@ -161,15 +162,14 @@ def save(estimator, path):
         "estimator": name,
         "params": encode(params),
         "fitted": fitted,
-        "state": encode(estimator._export_state()) if fitted else None,
+        "state": encode(network.state) if fitted else None,
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_META, json.dumps(meta))
         if fitted:
             tensors = io.BytesIO()
-            state = {k: v.detach().cpu() for k, v in estimator.net_.module_.state_dict().items()}
-            torch.save(state, tensors)
+            torch.save(network.tensors, tensors)
             # stored, not deflated: float weights barely compress, and a
             # stored member's size on disk is its size in memory
             archive.writestr(_TENSORS, tensors.getvalue(), compress_type=zipfile.ZIP_STORED)

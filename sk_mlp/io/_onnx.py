@@ -15,9 +15,7 @@ import re
 
 import numpy as np
 import pandas as pd
-import torch
 
-from .._torch.module import CLIP_BOUND
 
 __all__ = ["input_name", "onnx_inputs", "register_onnx_converters", "to_onnx"]
 
@@ -131,8 +129,9 @@ def _activation(g, x, name):
     return ONNX_ACTIVATIONS[name](g, x)
 
 
-def _forward(g, estimator, x):
-    """Logits of the network: Gemm (+ activation) per layer.
+def _forward(g, net, x):
+    """Logits of the exported network ``net`` (a ``FittedNetwork``): input
+    scaling, then Gemm (+ hidden activation) per layer.
 
     Computed in the network's own float type, as ``predict`` computes them
     (a float32 network in a float64 graph casts its input down): the outputs
@@ -141,28 +140,21 @@ def _forward(g, estimator, x):
     """
     from onnx import TensorProto
 
-    module = estimator.net_.module_
-    wide = module.linears[0].weight.dtype == torch.float64
-    g.compute = TensorProto.DOUBLE if wide else TensorProto.FLOAT
+    g.compute = TensorProto.DOUBLE if net.dtype == "float64" else TensorProto.FLOAT
     if g.compute != g.proto:
         x = g.node("Cast", [x], to=g.compute)
-    scaling = module.scaling
-    if scaling is not None:
-        x = g.node("Mul", [g.node("Sub", [x, g.const(scaling.shift.cpu().double().numpy(),
-                                                     "shift")]),
-                           g.const(scaling.scale.cpu().double().numpy(), "scale")])
-        if scaling.clip:  # z / sqrt(1 + (z / c)^2)
-            ratio = g.node("Mul", [x, g.const(1.0 / CLIP_BOUND)])
+    if net.input_shift is not None:
+        x = g.node("Mul", [g.node("Sub", [x, g.const(net.input_shift, "shift")]),
+                           g.const(net.input_scale, "scale")])
+        if net.input_clip is not None:  # z / sqrt(1 + (z / c)^2)
+            ratio = g.node("Mul", [x, g.const(1.0 / net.input_clip)])
             x = g.node("Div", [x, g.node("Sqrt", [g.node("Add", [
                 g.const(1.0), g.node("Mul", [ratio, ratio])])])])
-    linears = list(module.linears)
-    activation = getattr(estimator, "activation", "identity")
-    for index, linear in enumerate(linears):
-        weight = linear.weight.detach().cpu().double().numpy()
-        bias = linear.bias.detach().cpu().double().numpy()
-        x = g.node("Gemm", [x, g.const(weight, "W"), g.const(bias, "B")], transB=1)
-        if index < len(linears) - 1:
-            x = _activation(g, x, activation)
+    last = len(net.coefs) - 1
+    for index, (weight, bias) in enumerate(zip(net.coefs, net.intercepts)):
+        x = g.node("Gemm", [x, g.const(weight, "W"), g.const(bias, "B")])
+        if index < last:
+            x = _activation(g, x, net.hidden_activation)
     return x
 
 
@@ -175,9 +167,9 @@ def _to_graph(g, x, output=None):
     return cast
 
 
-def _labels_from_index(g, estimator, index, output):
-    """classes_[index] as the label output (int64 or string classes)."""
-    classes = np.asarray(estimator.classes_)
+def _labels_from_index(g, net, index, output):
+    """classes[index] as the label output (int64 or string classes)."""
+    classes = np.asarray(net.classes)
     if classes.dtype.kind in "iub":
         classes = classes.astype(np.int64)
     else:
@@ -192,10 +184,10 @@ def _binary_probabilities(g, p1, output):
 
 def _convert_mlp_classifier(scope, operator, container):
     g = _Graph(scope, operator, container)
-    est = operator.raw_operator
+    net = operator.raw_operator.export_network()
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
-    logits = _forward(g, est, operator.inputs[0].full_name)
-    kind = est._label_binarizer.y_type_
+    logits = _forward(g, net, operator.inputs[0].full_name)
+    kind = net.target_type
     if kind == "multilabel-indicator":
         positive = g.node("Greater", [logits, g.const(np.zeros((1, 1)))])
         g.node("Cast", [positive], label, to=7)  # INT64
@@ -209,22 +201,22 @@ def _convert_mlp_classifier(scope, operator, container):
     else:
         index = g.node("ArgMax", [logits], axis=1, keepdims=0)
         _to_graph(g, g.node("Softmax", [logits], axis=1), proba)
-    _labels_from_index(g, est, index, label)
+    _labels_from_index(g, net, index, label)
 
 
 def _convert_perceptron(scope, operator, container):
     g = _Graph(scope, operator, container)
-    est = operator.raw_operator
+    net = operator.raw_operator.export_network()
     label, second = operator.outputs[0].full_name, operator.outputs[1].full_name
-    scores = _to_graph(g, _forward(g, est, operator.inputs[0].full_name))
-    binary = len(est.classes_) == 2
+    scores = _to_graph(g, _forward(g, net, operator.inputs[0].full_name))
+    binary = net.target_type == "binary"
     if binary:
         flat = g.node("Reshape", [scores, g.const(np.array([-1], dtype=np.int64))])
         index = g.node("Cast", [g.node("Greater", [flat, g.const(np.zeros(1))])], to=7)
     else:
         index = g.node("ArgMax", [scores], axis=1, keepdims=0)
-    _labels_from_index(g, est, index, label)
-    if est.activation == "sigmoid":  # predict_proba
+    _labels_from_index(g, net, index, label)
+    if net.output_activation == "logistic":  # predict_proba
         if binary:
             _binary_probabilities(g, g.node("Sigmoid", [scores]), second)
         else:  # one-vs-rest sigmoids, normalised
@@ -239,16 +231,16 @@ def _convert_perceptron(scope, operator, container):
 
 def _convert_mlp_regressor(scope, operator, container):
     g = _Graph(scope, operator, container)
-    est = operator.raw_operator
-    out = _forward(g, est, operator.inputs[0].full_name)
-    if est._output_activation() == "exp":
+    net = operator.raw_operator.export_network()
+    out = _forward(g, net, operator.inputs[0].full_name)
+    if net.output_activation == "exp":
         out = g.node("Exp", [out])
     # back to y's scale in float64, as predict does, then to the graph's type:
     # in float32 the product and the mean can nearly cancel
     from onnx import TensorProto
 
-    scale = np.asarray(est._y_scale, dtype=np.float64).reshape(1, -1)
-    mean = np.asarray(est._y_mean, dtype=np.float64).reshape(1, -1)
+    scale = net.target_scale.reshape(1, -1)
+    mean = net.target_shift.reshape(1, -1)
     wide = g.node("Cast", [out], to=TensorProto.DOUBLE)
     y = g.node("Add", [g.node("Mul", [wide, g.const(scale, "scale", TensorProto.DOUBLE)]),
                        g.const(mean, "mean", TensorProto.DOUBLE)])
@@ -258,20 +250,18 @@ def _convert_mlp_regressor(scope, operator, container):
 def _classifier_shapes(operator):
     from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 
-    est = operator.raw_operator
+    net = operator.raw_operator.export_network()
     n = operator.inputs[0].get_first_dimension()
-    classes = np.asarray(est.classes_)
+    classes = np.asarray(net.classes)
     label_type = Int64TensorType if classes.dtype.kind in "iub" else StringTensorType
-    multilabel = getattr(getattr(est, "_label_binarizer", None), "y_type_",
-                         "") == "multilabel-indicator"
+    multilabel = net.target_type == "multilabel-indicator"
     operator.outputs[0].type = label_type([n, len(classes)] if multilabel else [n])
     operator.outputs[1].type = operator.inputs[0].type.__class__([n, len(classes)])
 
 
 def _regressor_shapes(operator):
-    est = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
-    width = est.net_.module_.linears[-1].out_features
+    width = operator.raw_operator.export_network().layer_sizes[-1]
     operator.outputs[0].type = operator.inputs[0].type.__class__([n, width])
 
 

@@ -10,109 +10,25 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._common.fitting import (
-    FLOAT32_MAX,
-    PREDICT_CHUNK,
-    check_finite_outputs,
-    fit_or_roll_back,
-    log_of_proba,
-    make_generators,
-)
-from .._torch.data import TensorData, to_tensor
-from .._torch.device import resolve_device
+from .._common.fitting import (check_finite_outputs, class_weight_per_sample,
+                               fit_or_roll_back, log_of_proba, make_generators,
+                               validation_split)
+from .._common.predicting import predict_in_chunks
 from .._common.state import PlainStateMixin
+from .._torch.data import to_tensor
+from .._torch.device import resolve_device
 from .._torch.initializers import PERCEPTRON_INITIALIZERS, fill_weights
-from ._mistake_driven import Penalty, make_screen
-from .._torch.module import MLPModule, load_state_dict_checked
-from .._torch.callbacks import L1Shrink, Monitor, ProgressBar
-from .._torch.training import TrainingNet
-from ._net import MistakeDrivenNet
 from .._torch.safe_math import max_row_norm, norm, squared_ratio
+from ._mistake_driven import Penalty
+from ._export import PerceptronExportMixin
+from ._trainers import TRAINERS
 
 
-# Largest input magnitude the perceptron accepts (squares and sums of products
-# of such values stay far inside float64's range).
-_MAX_ABS_INPUT = 1e100
-
-
-def _ovr_accuracy(logits, y, weight=None):
-    """Accuracy of one-vs-rest logistic units: the sign of a single unit, or
-    the largest of several, against 0/1 targets (the validation split is
-    unweighted: ``weight`` is None)."""
-    if logits.shape[1] == 1:
-        return ((logits[:, 0] > 0) == (y[:, 0] > 0.5)).float().mean()
-    return (logits.argmax(dim=1) == y.argmax(dim=1)).float().mean()
-
-
-def _sigmoid_net(est, n_features, n_outputs, batch_size, device):
-    """A skorch net training one logistic unit per output by SGD.
-
-    scikit-learn's penalty becomes its gradient-descent form: the L2 part is
-    weight decay ``alpha * (1 - l1_ratio)`` on the weights, the L1 part a
-    soft-threshold of the weights by ``lr * alpha * l1_ratio`` after every
-    step (the proximal step of the L1 norm).
-    """
-    penalty = Penalty.from_params(est.penalty, est.alpha, est.l1_ratio, 1.0)
-    net = TrainingNet(
-        module=MLPModule,
-        module__n_inputs=n_features,
-        module__hidden_layer_sizes=(),
-        module__n_outputs=n_outputs,
-        module__activation="identity",
-        module__dropout=(),
-        module__input_dropout=est.dropout,
-        criterion=torch.nn.BCEWithLogitsLoss,
-        criterion__reduction="none",
-        optimizer=torch.optim.SGD,
-        lr=est.eta0,
-        optimizer__weight_decay=est.weight_decay + penalty.alpha * (1 - penalty.l1_ratio),
-        optimizer__param_groups=[("*bias", {"weight_decay": 0.0})],
-        max_epochs=est.max_iter,
-        batch_size=batch_size,
-        train_split=None,
-        callbacks=[("monitor", Monitor(-np.inf, est.n_iter_no_change)),
-                   ("l1", L1Shrink(penalty.alpha * penalty.l1_ratio))] + _progress(est),
-        verbose=0,
-        device=device,
-    )
-    net.valid_scorer = _ovr_accuracy
-    return net
-
-
-def _step_net(est, n_features, n_outputs, device):
-    """A skorch net applying the mistake-driven rule, one unit per output."""
-    return MistakeDrivenNet(
-        module=MLPModule,
-        module__n_inputs=n_features,
-        module__hidden_layer_sizes=(),
-        module__n_outputs=n_outputs,
-        module__activation="identity",
-        module__dropout=(),
-        criterion=torch.nn.BCEWithLogitsLoss,  # unused by the rule
-        max_epochs=est.max_iter,
-        batch_size=1,
-        train_split=None,
-        callbacks=_progress(est),
-        verbose=0,
-        device=device,
-    )
-
-
-def _progress(est):
-    return [("progress", ProgressBar(est.max_iter))] if est.verbose else []
-
-
-# activation -> function building the net that trains it
-TRAINERS = {"step": _step_net, "sigmoid": _sigmoid_net}
-
-
-class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
+class Perceptron(PerceptronExportMixin, PlainStateMixin, ClassifierMixin, BaseEstimator):
     """Rosenblatt's perceptron on PyTorch, trained through skorch.
 
     Weights and bias start at zero, and every mistake ``y_i (w . x_i + b)
@@ -445,7 +361,7 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
 
     def _check_inputs(self, X):
         values = X.data if sp.issparse(X) else X
-        limit = _MAX_ABS_INPUT if self.activation == "step" else FLOAT32_MAX
+        limit = TRAINERS[self.activation].input_limit
         # two reductions, no |X| temporary (a copy of X)
         largest = max(values.max(initial=0.0), -values.min(initial=0.0))
         if largest > limit:
@@ -453,16 +369,7 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
                 f"X holds values up to {largest:.3g}; beyond {limit:.3g} the "
                 "perceptron's arithmetic overflows. Scale the inputs."
             )
-        if self.activation == "step" and self.eta0 * largest > _MAX_ABS_INPUT:
-            raise ValueError(
-                f"eta0 * max|X| = {self.eta0 * largest:.3g} exceeds {_MAX_ABS_INPUT:.3g}: "
-                "the weights would overflow float64. Lower eta0 or scale the inputs."
-            )
-        if self.activation == "step" and self.eta0 * self.weight_decay >= 1:
-            raise ValueError(
-                f"eta0 * weight_decay = {self.eta0 * self.weight_decay:g} must be "
-                "below 1: each update shrinks w by (1 - eta0 * weight_decay)."
-            )
+        TRAINERS[self.activation].check_inputs(self, largest)
         if sp.issparse(X) and self.dropout > 0:
             raise ValueError(
                 "dropout on sparse input is not supported (its masks would be "
@@ -490,129 +397,43 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
         signs = self._signs(y)
         step_scale = self._sample_update_scale(y, sample_weight)
         penalty = Penalty.from_params(self.penalty, self.alpha, self.l1_ratio, self.eta0)
-        device = resolve_device(self.device)
-        if self.activation == "step" and (sp.issparse(X) or penalty.l1_step > 0):
-            device = "cpu"  # these epochs run in NumPy / SciPy
+        trainer = TRAINERS[self.activation]
+        device = trainer.device(resolve_device(self.device), X, penalty)
         init_gen, shuffle_gen, dropout_gen, split_seed = make_generators(
             self.random_state, ["cpu", device, device]
         )
         if not warm:
-            self.net_ = self._new_net(X.shape, signs.shape[1], device)
+            self.net_ = trainer.new_net(self, *X.shape, signs.shape[1], device)
             fill_weights(self.net_.module_.linears, PERCEPTRON_INITIALIZERS[self.init],
                          "linear", init_gen)
         elif torch.device(self.net_.device) != torch.device(device):
             self.net_.module_.to(device)
             self.net_.device = device
         train, valid = self._validation_split(y, sample_weight, split_seed)
-        if self.activation == "step":
-            data, valid = self._configure_step(X, signs, step_scale, penalty, train, valid,
-                                               device, shuffle_gen, dropout_gen)
-        else:
-            data, valid = self._configure_sigmoid(X, signs, step_scale, train, valid,
-                                                  device, shuffle_gen, dropout_gen)
+        data, valid, fit_kwargs = trainer.configure(
+            self, X, signs, step_scale, penalty, train, valid, device, shuffle_gen,
+            dropout_gen)
         epochs_before = len(self.net_.history)
-        try:
-            self.net_.partial_fit(data, None, epochs=epochs or self.max_iter, valid=valid)
-        finally:
-            self.net_.generator = None
-            for layer in self.net_.module_.dropouts:
-                layer.generator = None
+        self.net_.partial_fit(data, None, epochs=epochs or self.max_iter, valid=valid,
+                              **fit_kwargs)
         plain = sample_weight is None and not self.early_stopping and not penalty.active
         self._record_fit(X, signs, len(self.net_.history) - epochs_before,
                          warm or not plain, incremental)
         return self
 
     def _validation_split(self, y, sample_weight, seed):
-        """Indices of the training rows and of the validation rows (None)."""
-        if sample_weight is None and not self.early_stopping:
-            return slice(None), None  # every row: X[train] is a view, not a copy
-        # rows of weight 0 take no part in training (as if removed)
+        """``(training rows, validation rows)`` in the order given (the plain
+        rule's order matters), the validation rows None without
+        ``early_stopping``; rows of weight 0 take no part (as if removed)."""
         everything = (np.arange(len(y)) if sample_weight is None
                       else np.flatnonzero(sample_weight > 0))
         if len(everything) == 0:
             raise ValueError("Sample weights must contain at least one non-zero number.")
         if not self.early_stopping:
             return everything, None
-        try:
-            train, valid = train_test_split(everything, test_size=self.validation_fraction,
-                                            random_state=seed, stratify=y[everything])
-        except ValueError as exc:
-            raise ValueError(
-                f"Splitting {len(y)} samples into a train set and a stratified "
-                f"validation set with validation_fraction={self.validation_fraction} "
-                f"failed ({exc}). Please either change validation_fraction, increase "
-                "number of samples, or disable early_stopping."
-            ) from exc
-        if sample_weight is not None and not np.any(sample_weight[valid] > 0):
-            raise ValueError(
-                "The sample weights for validation set are all zero, consider using "
-                "a different random state."
-            )
+        train, valid = validation_split(everything, self.validation_fraction, seed,
+                                        stratify=y[everything])
         return np.sort(train), np.sort(valid)
-
-    def _configure_step(self, X, signs, step_scale, penalty, train, valid, device,
-                        shuffle_gen, dropout_gen):
-        """The training data of the mistake-driven rule, set up on the net."""
-        X_train = X[train]
-        eta = self.eta0 * step_scale[train]
-        if sp.issparse(X):
-            X_train = X_train.astype(np.float64)
-            data = TensorData(X_train, signs[train], eta)
-        else:
-            data = TensorData(to_tensor(X_train, device, np.float64),
-                              to_tensor(signs[train], device, np.float64),
-                              to_tensor(eta, device, np.float64))
-        checks = None
-        if valid is not None:
-            X_valid = X[valid]
-            checks = (X_valid.astype(np.float64) if sp.issparse(X_valid)
-                      else np.asarray(X_valid, dtype=np.float64), signs[valid])
-        self.net_.configure_rule(
-            eta=self.eta0, decay=self.eta0 * self.weight_decay,
-            fit_intercept=self.fit_intercept, shuffle=self.shuffle,
-            dropout=self.dropout, weighted=not np.all(step_scale == 1.0),
-            generator=shuffle_gen, dropout_generator=dropout_gen,
-            screen=make_screen(np.asarray(X_train, dtype=np.float64))
-            if device == "cpu" and self.dropout == 0 and not sp.issparse(X) else None,
-            penalty=penalty, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-            valid=checks, n_jobs=self.n_jobs,
-        )
-        return data, None
-
-    def _configure_sigmoid(self, X, signs, step_scale, train, valid, device, shuffle_gen,
-                           dropout_gen):
-        """Training and validation data of the logistic units, set up on the net."""
-        def tensor_data(rows, weights=None):
-            Xr = X[rows]
-            if sp.issparse(Xr):
-                return TensorData(Xr, to_tensor((signs[rows] + 1) / 2, device), weights,
-                                  device=device)
-            return TensorData(to_tensor(Xr, device), to_tensor((signs[rows] + 1) / 2, device),
-                              weights)
-
-        weights = None
-        if not np.all(step_scale[train] == 1.0):
-            scale = step_scale[train]
-            weights = to_tensor(scale / scale.mean(), device)
-        net = self.net_
-        net.shuffle, net.generator = self.shuffle, shuffle_gen
-        for layer in net.module_.dropouts:
-            layer.generator = dropout_gen
-        net.set_params(callbacks__monitor=Monitor(
-            -np.inf if self.tol is None else self.tol, self.n_iter_no_change,
-            early_stopping=valid is not None))
-        return tensor_data(train, weights), None if valid is None else tensor_data(valid)
-
-    def _new_net(self, shape, n_outputs, device):
-        n_samples, n_features = shape
-        if self.activation == "step":
-            net = _step_net(self, n_features, n_outputs, device)
-        else:
-            net = _sigmoid_net(self, n_features, n_outputs, min(200, n_samples), device)
-        net.initialize()
-        if self.activation == "step":
-            net.module_.double()  # exact float64 arithmetic, like the textbook loop
-        return net
 
     def _set_classes(self, y):
         self.classes_ = np.unique(y)
@@ -641,27 +462,17 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
         return signs
 
     def _sample_update_scale(self, y, sample_weight=None):
-        """Each sample's step-size factor: its class weight times its weight."""
-        scale = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight,
-                                                                         dtype=np.float64)
-        if self.class_weight is not None:
-            present = np.unique(y)
-            weights = compute_class_weight(self.class_weight, classes=present, y=y)
-            scale = scale * weights[np.searchsorted(present, y)]
-        return scale
+        """Each sample's step-size factor: its class weight (from row counts,
+        as scikit-learn's linear models) times its weight."""
+        scale = class_weight_per_sample(self.class_weight, y, sample_weight,
+                                        count_weight=False)
+        return np.ones(len(y)) if scale is None else np.asarray(scale, dtype=np.float64)
 
     def _record_fit(self, X, signs, epochs_run, not_plain, incremental):
-        history = self.net_.history
         self.n_iter_ = epochs_run
         self.t_ = epochs_run * X.shape[0] + 1
-        separated = False
-        if self.activation == "step":
-            self.n_updates_ = int(sum(history[-epochs_run:, "train_updates"]))
-            self.converged_ = bool(self.net_.all_converged())
-            separated = self.net_.all_separated()
-        else:
-            self.n_updates_ = None
-            self.converged_ = bool(dict(self.net_.callbacks_)["monitor"].converged_)
+        self.n_updates_, self.converged_, separated = TRAINERS[self.activation].outcome(
+            self.net_, epochs_run)
         plain_rule = (
             self.activation == "step" and self.init == "zeros" and not not_plain
             and self.weight_decay == 0 and self.dropout == 0
@@ -704,46 +515,6 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
         self.mistake_bound_ = squared_ratio(norm([self.radius_, 1.0]),
                                             max(self.margin_, 0.0))
 
-    # ------------------------------------------------------------ persistence
-    _RECORDED = ("n_iter_", "n_updates_", "converged_", "t_", "radius_", "margin_",
-                 "mistake_bound_")
-
-    def _export_state(self):
-        """Fitted state as plain data, for :func:`sk_mlp.save`."""
-        return {
-            "classes_": self.classes_,
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": getattr(self, "feature_names_in_", None),
-            "n_outputs": self.net_.module_.linears[0].out_features,
-            "history": [{k: v for k, v in row.items() if k != "batches"}
-                        for row in self.net_.history],
-            **{name: getattr(self, name) for name in self._RECORDED},
-        }
-
-    @staticmethod
-    def _declared_layer_sizes(state):
-        """Widths of the input and output layers recorded in ``state``
-        (checked by :func:`sk_mlp.load` before any network is built)."""
-        return [state["n_features_in_"], state["n_outputs"]]
-
-    def _import_state(self, state, tensors):
-        """Rebuild the fitted estimator from :meth:`_export_state` data."""
-        from skorch.history import History
-
-        self.classes_ = np.asarray(state["classes_"])
-        self.n_features_in_ = int(state["n_features_in_"])
-        if state["feature_names_in_"] is not None:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        n_outputs = int(state["n_outputs"])
-        if n_outputs != (1 if len(self.classes_) == 2 else len(self.classes_)):
-            raise ValueError("its number of outputs does not match its classes")
-        for name in self._RECORDED:
-            setattr(self, name, state[name])
-        self.net_ = self._new_net((200, self.n_features_in_), n_outputs,
-                                  resolve_device(self.device))
-        load_state_dict_checked(self.net_.module_, tensors)
-        self.net_.history = History([dict(row) for row in state["history"]])
-
     # --------------------------------------------------------------- predict
     @property
     def coef_(self):
@@ -776,16 +547,9 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
             check_finite_outputs(scores)
             return scores[:, 0] if scores.shape[1] == 1 else scores
         module = self.net_.module_
-        if module.training:  # left in training mode by an interrupted fit
-            module.eval()
         dtype = np.float64 if module.linears[0].weight.dtype == torch.float64 else np.float32
-        chunk = PREDICT_CHUNK[torch.device(self.net_.device).type]
-        scores = np.empty((X.shape[0], module.linears[0].out_features))
-        with torch.inference_mode():
-            for start in range(0, X.shape[0], chunk):
-                out = module(to_tensor(X[start : start + chunk], self.net_.device, dtype))
-                scores[start : start + len(out)] = out.double().cpu().numpy()
-        check_finite_outputs(scores)
+        scores = predict_in_chunks(module, X, self.net_.device,
+                                   lambda rows: to_tensor(rows, self.net_.device, dtype))
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X):
@@ -805,7 +569,7 @@ class Perceptron(PlainStateMixin, ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(scores, axis=1)]
 
     def _has_proba(self):
-        if self.activation != "sigmoid":
+        if not TRAINERS[self.activation].has_proba:
             raise AttributeError(
                 "predict_proba needs activation='sigmoid'; the step rule gives "
                 "labels and scores only."

@@ -5,7 +5,6 @@ encoded, which output activation and loss are used, and how raw network
 outputs become predictions.
 """
 
-import dataclasses
 import warnings
 from collections import namedtuple
 from abc import ABCMeta, abstractmethod
@@ -16,37 +15,37 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
 from .._torch.activations import ACTIVATIONS, KAIMING_NONLINEARITY
-from .._torch.data import DENSE_CHUNK_VALUES, BatchIterator, TensorData, to_tensor
+from .._torch.data import TensorData, to_tensor
 from ._fitted import FittedAttributesMixin
 from .._torch.device import resolve_device
 from .._torch.initializers import INITIALIZERS, fill_weights, sklearn_glorot
 from .._torch.lbfgs import fit_lbfgs
 from .._torch.losses import OUTPUTS
-from .._torch.module import INPUT_SCALINGS, MLPModule, load_state_dict_checked
+from .._torch.module import INPUT_SCALINGS, MLPModule
 from .._torch.callbacks import GradientClipping, IterationPrinter, Monitor, ProgressBar, Schedule
 from .._torch.training import TrainingNet
 from .._torch.optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimizer_params
 from .._torch.scaling import input_statistics
-from ._settings import (DataFacts, FitSettings, early_stopping_required, plain_params,
+from ._export import DTYPES, NetworkExportMixin
+from ._forward import ForwardMixin
+from ._settings import (DataFacts, early_stopping_required, plain_params,
                         resolve, same_value)
-from .._common.fitting import (FLOAT32_MAX, PREDICT_CHUNK, TrainingDivergedWarning,
-                               check_finite_outputs, fit_or_roll_back, make_generators)
+from .._common.fitting import (FLOAT32_MAX, TrainingDivergedWarning,
+                               fit_or_roll_back, make_generators,
+                               validation_split)
+from .._common.predicting import chunk_rows
 from .._common.state import PlainStateMixin
 
 
-# Public ``dtype`` -> torch dtype of the network and its data.
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 def _stochastic_solver(estimator):
@@ -59,16 +58,25 @@ def _stochastic_solver(estimator):
     return True
 
 
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # What _prepare_fit hands the training step besides the data: the rows of
 # early stopping's split (None without) and the call's random streams.
 FitPlan = namedtuple("FitPlan", ["split", "shuffle_generator", "dropout_generator"])
 
 
-class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
-              metaclass=ABCMeta):
-    """Base class for MLP estimators built on a skorch net (``net_``)."""
+class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStateMixin,
+              BaseEstimator, metaclass=ABCMeta):
+    """Base class for MLP estimators built on a skorch net (``net_``).
+
+    Its mixins hold the forward passes (``_forward``), the export and saved
+    state (``_export``) and the fitted attributes read from the net
+    (``_fitted``). What remains is kept as one piece: the shared parameters
+    with their constraints (a quarter of it) and the one fit path, whose
+    steps (validate, resolve the settings once, build or continue the net,
+    split, train, record) hand each other the resolved settings and the
+    call's random streams in an order the interaction tests pin; split
+    across classes, that order would be hidden behind overrides.
+    """
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -424,7 +432,7 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
             train, _ = self._split(X, targets, weights, None)
             epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
                                    max_fun=self.max_fun, tol=self.tol,
-                                   chunk=self._chunk_rows(X), verbose=bool(self.verbose))
+                                   chunk=chunk_rows(X, self.net_.device), verbose=bool(self.verbose))
             self.t_ += epochs_run * len(train)
         else:
             train, valid = self._split(X, targets, weights, plan.split)
@@ -455,14 +463,6 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         """Factor from the loss the network minimises to the reported loss."""
         return 1.0
 
-    def _chunk_rows(self, X):
-        """Rows per chunk for full passes: bounded, and for sparse input so
-        that a densified chunk holds at most about 4M values."""
-        rows = PREDICT_CHUNK[torch.device(self.net_.device).type]
-        if sp.issparse(X):
-            rows = min(rows, max(1, DENSE_CHUNK_VALUES // max(X.shape[1], 1)))
-        return rows
-
     def _tensor_data(self, X, y=None, weights=None):
         """:class:`TensorData` of dense or sparse ``X`` in the network's dtype,
         its ``weights`` normalised to mean 1 (their mean kept as
@@ -483,44 +483,9 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
 
     def _split_rows(self, y, weights, seed):
         """``(training rows, validation rows)`` of early stopping's split
-        (stratified where the task says so); ValueError where none can be
-        made."""
-        stratify = self._stratify(y)
-        try:
-            index, valid_index = train_test_split(
-                np.arange(len(y)), test_size=self.validation_fraction,
-                random_state=seed, stratify=stratify,
-            )
-        except ValueError as exc:
-            if stratify is None:
-                raise
-            raise ValueError(
-                f"{exc} The validation split for early_stopping is stratified: "
-                "increase validation_fraction or the number of samples of the "
-                "rare classes, or set early_stopping=False."
-            ) from exc
-        if len(valid_index) < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        if weights is not None and not weights[valid_index].max(initial=0.0) > 0:
-            raise ValueError(
-                "Every sample of the validation split has sample_weight 0, so the "
-                "weighted validation loss is undefined; give more samples a positive "
-                "weight, change validation_fraction or set early_stopping=False."
-            )
-        self._check_training_weights(weights, index)
-        return index, valid_index
-
-    @staticmethod
-    def _check_training_weights(weights, index):
-        if weights is not None and not weights[index].max(initial=0.0) > 0:
-            raise ValueError(
-                "Every sample left for training after the validation split has "
-                "sample_weight 0; give more samples a positive weight or set "
-                "early_stopping=False."
-            )
+        (stratified where the task says so)."""
+        return validation_split(np.arange(len(y)), self.validation_fraction, seed,
+                                stratify=self._stratify(y), weights=weights)
 
     def _split(self, X, targets, weights, split):
         """Training and validation :class:`TensorData` (validation None
@@ -612,168 +577,6 @@ class BaseMLP(FittedAttributesMixin, PlainStateMixin, BaseEstimator,
         net.initialize()
         net.module_.to(DTYPES[settings.dtype])
         return net
-
-    # ------------------------------------------------------------ persistence
-    def _export_state(self):
-        """Fitted state as plain data, for :func:`sk_mlp.save`."""
-        weight = self.net_.module_.linears[0].weight
-        return {
-            # optional (files written before settings_ existed hold none),
-            # so first: the entries every file has close the record
-            "settings": self.settings_.as_dict(),
-            "settings_params": getattr(self, "_settings_params", None),
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": getattr(self, "feature_names_in_", None),
-            "t_": self.t_,
-            "module": self.net_.get_params_for("module"),
-            "dtype": "float64" if weight.dtype == torch.float64 else "float32",
-            "n_iter": self.n_iter_,
-            "output_dtype": self._output_dtype.name,
-            "history": self.history_,
-            "targets": self._export_targets(),
-        }
-
-    @staticmethod
-    def _declared_layer_sizes(state):
-        """Widths of every layer, input to output, as recorded in ``state``
-        (checked by :func:`sk_mlp.load` before any network is built)."""
-        module = state["module"]
-        return [module["n_inputs"], *module["hidden_layer_sizes"], module["n_outputs"]]
-
-    @staticmethod
-    def _declared_buffers(state):
-        """``(values, tensors)`` the recorded architecture holds besides its
-        weights and biases: the input scaling's shift and scale."""
-        module = state["module"]
-        if module.get("input_scaling") is None:
-            return 0, 0
-        return 2 * module["n_inputs"], 2
-
-    def _import_state(self, state, tensors):
-        """Rebuild the fitted estimator from :meth:`_export_state` data."""
-        from skorch.history import History
-
-        self._import_targets(state["targets"])
-        module = {k: state["module"][k] for k in
-                  ("n_inputs", "hidden_layer_sizes", "n_outputs", "activation", "dropout")}
-        # files written before input_scaling existed have none
-        module["input_scaling"] = state["module"].get("input_scaling")
-        if (module["activation"] not in ACTIVATIONS or state["dtype"] not in DTYPES
-                or module["input_scaling"] not in (None, *INPUT_SCALINGS)):
-            raise ValueError("its architecture names an unknown activation, input "
-                             "scaling or dtype")
-        self.n_features_in_ = int(state["n_features_in_"])
-        if module["n_inputs"] != self.n_features_in_:
-            raise ValueError("its architecture does not match n_features_in_")
-        if state["feature_names_in_"] is not None:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        self.t_ = int(state["t_"])
-        history = History([dict(row) for row in state["history"]])
-        self.n_iter_ = int(state.get("n_iter", len(state["history"])))
-        settings = self._imported_settings(state, module)
-        if (settings.hidden_layer_sizes != tuple(module["hidden_layer_sizes"])
-                or settings.dropout != tuple(module["dropout"])
-                or settings.dtype != state["dtype"]):
-            raise ValueError("its settings do not match its architecture")
-        # a later partial_fit goes on at the rate the last epoch used
-        last_lr = history[-1].get("lr") if len(history) else None
-        self.net_ = self._build_net(settings, module, resolve_device(self.device),
-                                    None if last_lr is None else float(last_lr))
-        load_state_dict_checked(self.net_.module_, tensors)
-        self.net_.history = history
-        self.settings_ = settings
-        recorded = state.get("settings_params")
-        self._settings_params = {**plain_params(self.get_params(deep=False)),
-                                 **(recorded or {})}
-        if state.get("output_dtype", "float64") not in ("float32", "float64"):
-            raise ValueError("its output dtype is not float32 or float64")
-        self._output_dtype = np.dtype(state.get("output_dtype", "float64"))
-
-    def _imported_settings(self, state, module):
-        """The saved settings; for files written before they were saved, the
-        rules applied to the saved parameters, with the row count estimated
-        from ``t_`` (rows per epoch) and the saved architecture and dtype."""
-        if state.get("settings") is not None:
-            return FitSettings.from_dict(state["settings"])
-        rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0
-        settings = resolve(self.get_params(deep=False), DataFacts(max(rows, 1)))
-        return dataclasses.replace(
-            settings, hidden_layer_sizes=tuple(module["hidden_layer_sizes"]),
-            dropout=tuple(float(r) for r in module["dropout"]), dtype=state["dtype"])
-
-    # --------------------------------------------------------------- predict
-    def _validate_for_predict(self, X):
-        """``validate_data(reset=False)``, with a fast path for the common case
-        of a finite, non-empty, 2-D float NumPy array of the right width from a
-        model fitted without feature names (single-row latency)."""
-        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FLOAT_DTYPES
-                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
-                and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
-            return X
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
-                          accept_sparse=["csr", "csc"])
-        return X.tocsr() if sp.issparse(X) else X
-
-    def _forward(self, X, activate=True):
-        """Network outputs as float64 NumPy: after the output activation, or
-        the logits when ``activate`` is False.
-
-        Rows are converted and sent to the device in chunks, so memory stays
-        bounded for any number of rows; non-finite outputs raise ValueError.
-        """
-        check_is_fitted(self)
-        X = self._validate_for_predict(X)
-        transform = OUTPUTS[self._output_activation()][1] if activate else None
-        module = self.net_.module_
-        if module.training:  # left in training mode by an interrupted fit
-            module.eval()
-        chunk = self._chunk_rows(X)
-        out = np.empty((X.shape[0], self.n_outputs_), dtype=np.float64)
-        with torch.inference_mode():
-            # The eval-mode module is called directly on chunks: no per-call
-            # dataset/iterator set-up, no mode switch (so concurrent calls
-            # from several threads are safe). Sparse chunks are densified one
-            # at a time.
-            for start in range(0, X.shape[0], chunk):
-                rows = X[start : start + chunk]
-                outputs = module(self._as_tensor(rows.toarray() if sp.issparse(rows)
-                                                 else rows))
-                if transform is not None:
-                    outputs = transform(outputs)
-                out[start : start + len(outputs)] = outputs.cpu().numpy()
-        return check_finite_outputs(out)
-
-    def _forward_mc(self, X, n_samples):
-        """Mean and standard deviation of the network outputs over
-        ``n_samples`` passes with dropout on, each of shape (n, k).
-
-        Dropout masks come from a generator seeded by ``random_state``, so the
-        result is reproducible; the module's mode is not changed, so
-        concurrent ordinary predictions are unaffected. Without dropout every
-        pass is the same: the standard deviation is exactly 0.
-        """
-        check_is_fitted(self)
-        if not (isinstance(n_samples, Integral) and n_samples >= 1):
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        if not self.net_.module_.dropouts:
-            outputs = self._forward(X)
-            return outputs, np.zeros_like(outputs)
-        X = self._validate_for_predict(X)
-        device = self.net_.device
-        generator = make_generators(self.random_state, [device])[0]
-        data = self._tensor_data(X)
-        transform = OUTPUTS[self._output_activation()][1]
-        module = self.net_.module_
-        draws = []
-        with torch.inference_mode():
-            for _ in range(n_samples):
-                batches = [
-                    transform(module(Xb, dropout_generator=generator))
-                    for Xb, _ in BatchIterator(data, self.net_.predict_batch_size)
-                ]
-                draws.append(torch.cat(batches).cpu())
-        draws = torch.stack(draws).numpy().astype(np.float64)
-        return draws.mean(axis=0), draws.std(axis=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,11 +7,10 @@ import torch
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from .._common.fitting import log_of_proba
+from .._common.fitting import class_weight_per_sample, log_of_proba
 from ._base import BaseMLP, _stochastic_solver
 from ._docs import MLP_ATTRIBUTES, mlp_parameters
 
@@ -239,20 +238,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self._label_binarizer, self.classes_ = binarizer, classes
 
     def _sample_weights(self, y, sample_weight):
-        if self.class_weight is None or self._label_binarizer.y_type_ == "multilabel-indicator":
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
             return sample_weight
-        present, index = np.unique(y, return_inverse=True)
-        if self.class_weight == "balanced":
-            # total weight / (classes * the class's total weight): counts for
-            # equal weights, and a row of weight 0 counts as dropped
-            totals = np.bincount(index, weights=sample_weight,
-                                 minlength=len(present)).astype(np.float64)
-            weights = np.divide(totals.sum(), np.count_nonzero(totals) * totals,
-                                out=np.zeros_like(totals), where=totals > 0)
-        else:
-            weights = compute_class_weight(self.class_weight, classes=present, y=y)
-        per_sample = weights[index]
-        return per_sample if sample_weight is None else per_sample * sample_weight
+        return class_weight_per_sample(self.class_weight, y, sample_weight,
+                                       count_weight=True)
 
     def _stratify(self, y):
         y_type = self._label_binarizer.y_type_

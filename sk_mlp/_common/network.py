@@ -1,0 +1,102 @@
+"""``FittedNetwork``: the one documented export of a fitted estimator's
+network, which ONNX export and ``save`` read instead of the estimators'
+private attributes."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .._torch.module import CLIP_BOUND
+
+
+@dataclass(frozen=True)
+class FittedNetwork:
+    """What a fitted network computes, as NumPy arrays and plain values.
+
+    ``predict`` of the estimator it came from is, row by row:
+
+    1. ``z = (x - input_shift) * input_scale`` when ``input_shift`` is not
+       None, then ``z / sqrt(1 + (z / input_clip)^2)`` when ``input_clip``
+       is not None;
+    2. for every layer but the last ``z = hidden_activation(z @ W + b)``
+       (``W, b`` from ``coefs`` and ``intercepts``), for the last
+       ``z = z @ W + b`` (the logits);
+    3. ``output_activation`` of the logits: ``'softmax'``, ``'logistic'``
+       (one sigmoid per column), ``'exp'``, ``'identity'``;
+    4. for a regressor, ``z * target_scale + target_shift``; for a
+       classifier, the labels from ``classes`` (the largest column, or a
+       single column's sign for two classes; each column's sign for
+       ``'multilabel-indicator'``).
+
+    Computed in ``dtype`` by the estimator (step 4 in float64).
+
+    Attributes
+    ----------
+    coefs : tuple of ndarray of shape (fan_in, fan_out)
+        Weights per layer, input side first (scikit-learn's ``coefs_``).
+    intercepts : tuple of ndarray of shape (fan_out,)
+        Biases per layer.
+    hidden_activation : str
+        Key of ``sk_mlp``'s activation registry (``'identity'`` without
+        hidden layers).
+    output_activation : str
+        ``'softmax'``, ``'logistic'``, ``'exp'`` or ``'identity'``.
+    target_type : str
+        ``'binary'``, ``'multiclass'``, ``'multilabel-indicator'`` or
+        ``'continuous'``.
+    dtype : str
+        ``'float32'`` or ``'float64'``: the type the network computes in.
+    classes : ndarray or None
+        Class labels of a classifier.
+    input_shift, input_scale : ndarray of shape (n_features,) or None
+        The fitted input scaling, when ``input_scaling`` is on.
+    input_clip : float or None
+        The soft clip's bound, when the input scaling clips.
+    target_shift, target_scale : ndarray of shape (n_outputs,) or None
+        How a regressor's outputs return to the targets' scale.
+    state : dict
+        The fitted estimator's record as plain data, with ``tensors`` what
+        :func:`sk_mlp.save` writes and :func:`sk_mlp.load` rebuilds from.
+    tensors : dict of str to torch.Tensor
+        The network's parameters and buffers, on the CPU.
+    """
+
+    coefs: tuple
+    intercepts: tuple
+    hidden_activation: str
+    output_activation: str
+    target_type: str
+    dtype: str
+    classes: np.ndarray = None
+    input_shift: np.ndarray = None
+    input_scale: np.ndarray = None
+    input_clip: float = None
+    target_shift: np.ndarray = None
+    target_scale: np.ndarray = None
+    state: dict = field(default_factory=dict, repr=False)
+    tensors: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def layer_sizes(self):
+        """Widths of every layer, input to output."""
+        return [self.coefs[0].shape[0], *(W.shape[1] for W in self.coefs)]
+
+
+def module_arrays(module):
+    """Keyword arguments of :class:`FittedNetwork` read from an ``MLPModule``:
+    its weights, its input scaling, its dtype and its tensors."""
+    def numpy(tensor):
+        return tensor.detach().cpu().double().numpy().copy()
+
+    arrays = dict(
+        coefs=tuple(numpy(linear.weight).T for linear in module.linears),
+        intercepts=tuple(numpy(linear.bias) for linear in module.linears),
+        dtype="float64" if module.linears[0].weight.dtype == torch.float64 else "float32",
+        tensors={name: value.detach().cpu() for name, value in module.state_dict().items()},
+    )
+    scaling = getattr(module, "scaling", None)
+    if scaling is not None:
+        arrays.update(input_shift=numpy(scaling.shift), input_scale=numpy(scaling.scale),
+                      input_clip=float(CLIP_BOUND) if scaling.clip else None)
+    return arrays

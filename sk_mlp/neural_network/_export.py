@@ -1,0 +1,137 @@
+"""The fitted MLP as data: ``export_network`` (the documented
+``FittedNetwork`` that ONNX export, ``save`` and the diagnostics read) and
+the plain-data record ``save`` writes and ``load`` rebuilds from."""
+
+import dataclasses
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from .._common.network import FittedNetwork, module_arrays
+from .._common.state import import_common_state
+from .._torch.activations import ACTIVATIONS
+from .._torch.device import resolve_device
+from .._torch.module import INPUT_SCALINGS, load_state_dict_checked
+from ._settings import DataFacts, FitSettings, plain_params, resolve
+
+# Public ``dtype`` -> torch dtype of the network and its data.
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class NetworkExportMixin:
+    """``export_network`` and the saved state of ``BaseMLP``."""
+
+    def export_network(self):
+        """The fitted network as NumPy arrays and plain values.
+
+        Returns
+        -------
+        network : FittedNetwork
+            Weights, input and target scaling, activations, classes and the
+            record :func:`sk_mlp.save` writes; its docstring states how they
+            compute ``predict``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sk_mlp import MLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> net = MLPClassifier((8,), max_iter=5, device="cpu").fit(X, y).export_network()
+        >>> net.layer_sizes, net.output_activation, net.classes.tolist()
+        ([4, 8, 3], 'softmax', [0, 1, 2])
+        """
+        check_is_fitted(self)
+        targets = self._export_targets()
+        if "classes_" in targets:
+            kind = dict(classes=np.asarray(self.classes_), target_type=targets["y_type"])
+        else:
+            kind = dict(target_type="continuous",
+                        target_shift=np.asarray(self._y_mean, dtype=np.float64).copy(),
+                        target_scale=np.asarray(self._y_scale, dtype=np.float64).copy())
+        return FittedNetwork(
+            hidden_activation=self.net_.get_params_for("module")["activation"],
+            output_activation=self._output_activation(), state=self._export_state(),
+            **module_arrays(self.net_.module_), **kind)
+
+    def _export_state(self):
+        """Fitted state as plain data, for :func:`sk_mlp.save`."""
+        weight = self.net_.module_.linears[0].weight
+        return {
+            # optional (files written before settings_ existed hold none),
+            # so first: the entries every file has close the record
+            "settings": self.settings_.as_dict(),
+            "settings_params": getattr(self, "_settings_params", None),
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+            "t_": self.t_,
+            "module": self.net_.get_params_for("module"),
+            "dtype": "float64" if weight.dtype == torch.float64 else "float32",
+            "n_iter": self.n_iter_,
+            "output_dtype": self._output_dtype.name,
+            "history": self.history_,
+            "targets": self._export_targets(),
+        }
+
+    @staticmethod
+    def _declared_layer_sizes(state):
+        """Widths of every layer, input to output, as recorded in ``state``
+        (checked by :func:`sk_mlp.load` before any network is built)."""
+        module = state["module"]
+        return [module["n_inputs"], *module["hidden_layer_sizes"], module["n_outputs"]]
+
+    @staticmethod
+    def _declared_buffers(state):
+        """``(values, tensors)`` the recorded architecture holds besides its
+        weights and biases: the input scaling's shift and scale."""
+        module = state["module"]
+        if module.get("input_scaling") is None:
+            return 0, 0
+        return 2 * module["n_inputs"], 2
+
+    def _import_state(self, state, tensors):
+        """Rebuild the fitted estimator from :meth:`_export_state` data."""
+        self._import_targets(state["targets"])
+        module = {k: state["module"][k] for k in
+                  ("n_inputs", "hidden_layer_sizes", "n_outputs", "activation", "dropout")}
+        # files written before input_scaling existed have none
+        module["input_scaling"] = state["module"].get("input_scaling")
+        if (module["activation"] not in ACTIVATIONS or state["dtype"] not in DTYPES
+                or module["input_scaling"] not in (None, *INPUT_SCALINGS)):
+            raise ValueError("its architecture names an unknown activation, input "
+                             "scaling or dtype")
+        history = import_common_state(self, state)
+        if module["n_inputs"] != self.n_features_in_:
+            raise ValueError("its architecture does not match n_features_in_")
+        self.t_ = int(state["t_"])
+        self.n_iter_ = int(state.get("n_iter", len(state["history"])))
+        settings = self._imported_settings(state, module)
+        if (settings.hidden_layer_sizes != tuple(module["hidden_layer_sizes"])
+                or settings.dropout != tuple(module["dropout"])
+                or settings.dtype != state["dtype"]):
+            raise ValueError("its settings do not match its architecture")
+        # a later partial_fit goes on at the rate the last epoch used
+        last_lr = history[-1].get("lr") if len(history) else None
+        self.net_ = self._build_net(settings, module, resolve_device(self.device),
+                                    None if last_lr is None else float(last_lr))
+        load_state_dict_checked(self.net_.module_, tensors)
+        self.net_.history = history
+        self.settings_ = settings
+        recorded = state.get("settings_params")
+        self._settings_params = {**plain_params(self.get_params(deep=False)),
+                                 **(recorded or {})}
+        if state.get("output_dtype", "float64") not in ("float32", "float64"):
+            raise ValueError("its output dtype is not float32 or float64")
+        self._output_dtype = np.dtype(state.get("output_dtype", "float64"))
+
+    def _imported_settings(self, state, module):
+        """The saved settings; for files written before they were saved, the
+        rules applied to the saved parameters, with the row count estimated
+        from ``t_`` (rows per epoch) and the saved architecture and dtype."""
+        if state.get("settings") is not None:
+            return FitSettings.from_dict(state["settings"])
+        rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0
+        settings = resolve(self.get_params(deep=False), DataFacts(max(rows, 1)))
+        return dataclasses.replace(
+            settings, hidden_layer_sizes=tuple(module["hidden_layer_sizes"]),
+            dropout=tuple(float(r) for r in module["dropout"]), dtype=state["dtype"])
