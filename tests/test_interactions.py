@@ -248,6 +248,12 @@ def test_settings_that_meet_work_together(row, tmp_path):
         assert settings == first  # the same data resolve the same record
     predictions = est.predict(X_test)
     assert np.isfinite(np.asarray(predictions, dtype=float)).all()
+    # the export describes the network the settings built, whatever happened
+    network = est.export_network()
+    assert network.layer_sizes == [X.shape[1], *settings.hidden_layer_sizes,
+                                   est.n_outputs_]
+    assert network.dtype == settings.dtype
+    assert (network.input_shift is None) == (row["input_scaling"] is None)
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["round_trip"] is not None],
@@ -263,6 +269,8 @@ def test_a_round_trip_between_two_calls(row, tmp_path):
     if row["round_trip"] == "pickle":
         np.testing.assert_array_equal(_coefs(moved), _coefs(kept))
         np.testing.assert_array_equal(moved.predict(X_test), kept.predict(X_test))
+        for a, b in zip(moved.export_network().coefs, kept.export_network().coefs):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["sample_weight"] is not None],
