@@ -190,3 +190,20 @@ def test_every_module_opens_with_its_job(module):
     path = dict(_modules())[module]
     docstring = ast.get_docstring(ast.parse(path.read_text()))
     assert docstring and docstring.strip(), f"{module} has no docstring"
+
+
+def test_the_torch_layer_imports_no_scikit_learn_estimator():
+    """``_torch`` holds torch pieces only: from scikit-learn at most its
+    exceptions and utilities, never an estimator or its base classes."""
+    allowed = ("sklearn.exceptions", "sklearn.utils")
+    found = []
+    for module, path in _modules():
+        if _top(module) != "_torch":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [])
+            found += [f"{module}: {name}" for name in names
+                      if name.startswith("sklearn") and not name.startswith(allowed)]
+    assert not found, found

@@ -1,4 +1,4 @@
-"""The skorch net every MLP estimator owns (its callbacks: ``callbacks``).
+"""The skorch net every estimator trains with (its callbacks: ``callbacks``).
 
 ``TrainingNet`` is private: public estimators hold one as ``net_``
 (composition). It keeps skorch's loop of small steps (``fit_loop`` ->
