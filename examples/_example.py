@@ -35,7 +35,9 @@ def setup(doc, data=None, full=False):
     """Parse the example's arguments; returns (quick, output directory), then
     the data folder when ``data`` (its default) is given, then whether
     ``--full`` was passed when ``full`` is True."""
-    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    # (sphinx-gallery runs the script with its docstring as text: doc is empty)
+    first = (doc or "").strip().splitlines()
+    parser = argparse.ArgumentParser(description=first[0] if first else None)
     if data is not None:
         parser.add_argument("data", nargs="?", default=str(data),
                             help=f"data folder (default: {data})")

@@ -1,4 +1,5 @@
 """Activation functions, their derivatives, and what they do to a network.
+=======================================================================
 
 Sigmoid and tanh saturate (their slope vanishes for large inputs); ReLU's slope
 is 0 or 1. Without a non-linearity (``identity``) any stack of layers is one
@@ -18,7 +19,9 @@ from sk_mlp.diagnostics import activation_values
 quick, out = setup(__doc__)
 NAMES = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "identity"]
 
-# %% The functions and their derivatives
+# %%
+# The functions and their derivatives
+# -----------------------------------
 x = np.linspace(-4, 4, 401)
 fig, axes = plt.subplots(1, 3, figsize=(15, 4))
 for name in NAMES:
@@ -30,8 +33,12 @@ axes[1].set(title="derivative")
 axes[0].legend(fontsize=8)
 print("largest slope: " + ", ".join(
     f"{name} {activation_values(name, x)[1].max():.2f}" for name in NAMES[:3]))
+# sphinx_gallery_defer_figures
 
-# %% The same MLP with each activation on a non-linear problem
+
+# %%
+# The same MLP with each activation on a non-linear problem
+# ---------------------------------------------------------
 X, y = make_circles(n_samples=200 if quick else 1000, noise=0.1, factor=0.5,
                     random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)

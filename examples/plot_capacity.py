@@ -1,4 +1,5 @@
 """Under- and overfitting: error against width, depth and epochs.
+==============================================================
 
 Too small a network underfits (training and validation error both high); a
 large one trained long on little data overfits (training error falls, the
@@ -20,7 +21,9 @@ X, y = make_classification(n_samples=120 if quick else 600, n_features=20,
                            n_informative=6, flip_y=0.15, random_state=0)
 epochs = 10 if quick else 200
 
-# %% Width and depth (5-fold accuracy), drawn by ValidationCurveDisplay
+# %%
+# Width and depth (5-fold accuracy), drawn by ValidationCurveDisplay
+# ------------------------------------------------------------------
 fig, axes = plt.subplots(1, 3, figsize=(16, 4))
 base = MLPClassifier(max_iter=epochs, learning_rate_init=0.01, device="cpu",
                      random_state=0, **PLAIN)
@@ -37,8 +40,12 @@ for ax, label, numbers, layers in (
     ax.set(title=f"accuracy against {label}")
     for number, t, v in zip(numbers, train.mean(axis=1), valid.mean(axis=1)):
         print(f"{label} {number:>3}: train accuracy {t:.3f}, validation {v:.3f}")
+# sphinx_gallery_defer_figures
 
-# %% Epochs: training and validation loss of a wide net
+
+# %%
+# Epochs: training and validation loss of a wide net
+# --------------------------------------------------
 wide = MLPClassifier((256, 256), max_iter=epochs, learning_rate_init=0.003,
                      **{**PLAIN, "early_stopping": True, "n_iter_no_change": 10_000},
                      validation_fraction=0.3, device="cpu", random_state=0).fit(X, y)

@@ -1,4 +1,5 @@
 """Dropout: training against validation curves, and Monte-Carlo uncertainty.
+=========================================================================
 
 Inverted dropout zeroes each hidden unit with probability p during training
 and scales the rest by 1/(1-p); at prediction it is off. On a wide network
@@ -22,7 +23,9 @@ X, y = make_classification(n_samples=300, n_features=40, n_informative=5, flip_y
                            random_state=0)
 epochs = 30 if quick else 100
 
-# %% Training and validation loss per dropout rate
+# %%
+# Training and validation loss per dropout rate
+# ---------------------------------------------
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 for p in (0.0, 0.1, 0.5, 0.9):
     clf = MLPClassifier((512, 512), learning_rate_init=0.001,
@@ -39,8 +42,12 @@ for p in (0.0, 0.1, 0.5, 0.9):
 axes[0].set(xlabel="epoch", ylabel="loss (dotted: training)",
             title="dropout on a wide net", ylim=(0, 2))
 axes[0].legend(fontsize=8)
+# sphinx_gallery_defer_figures
 
-# %% Monte-Carlo dropout on a 1-D regression, predicted beyond the data
+
+# %%
+# Monte-Carlo dropout on a 1-D regression, predicted beyond the data
+# ------------------------------------------------------------------
 rng = np.random.default_rng(0)
 x = rng.uniform(-3, 3, 120)
 target = np.sin(2 * x) + rng.normal(0, 0.1, x.size)

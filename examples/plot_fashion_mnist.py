@@ -1,4 +1,5 @@
 """Fashion-MNIST: an MLP against an RBF SVM, accuracy and training time.
+=====================================================================
 
 28x28 grey images of 10 kinds of clothing. At its default size the example
 trains on 6,000 images and tests on 2,000 (under a minute on 2 CPU cores);
@@ -50,7 +51,9 @@ n_train, n_test = (60_000, 10_000) if full else (1_000, 500) if quick else (6_00
 X_train, y_train = X_train[:n_train], y_train[:n_train]
 X_test, y_test = X_test[:n_test], y_test[:n_test]
 
-# %% Train both and time them
+# %%
+# Train both and time them
+# ------------------------
 models = {
     # sk_mlp's defaults: two layers of 256, dropout, weight decay, early
     # stopping with the rate cut on plateaus
@@ -67,7 +70,9 @@ for name, model in models.items():
     print(f"{name}: test accuracy {results[name][0]:.4f}, training {seconds:.1f} s "
           f"({n_train} training / {n_test} test images)")
 
-# %% Accuracy and time side by side, and the MLP's confusion matrix
+# %%
+# Accuracy and time side by side, and the MLP's confusion matrix
+# --------------------------------------------------------------
 fig, axes = plt.subplots(1, 3, figsize=(17, 5))
 names = list(results)
 axes[0].bar(names, [results[n][0] for n in names])

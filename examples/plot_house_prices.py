@@ -1,4 +1,5 @@
 """The Kaggle house-prices practical, end to end.
+==============================================
 
 Predict sale prices in Ames, Iowa from 79 mixed-type columns, scored (as on
 Kaggle) by the RMSE of log prices under k-fold cross-validation:
@@ -33,7 +34,9 @@ if quick:
     train = train.sample(400, random_state=0)
 X, y = train.drop(columns="SalePrice"), train["SalePrice"]
 
-# %% k-fold log-RMSE of each model on the same folds
+# %%
+# k-fold log-RMSE of each model on the same folds
+# -----------------------------------------------
 results = compare(X, y, models=["mlp", "svm", "linear"], cv=3 if quick else 5,
                   log_target=True, random_state=0)
 summary = summarize(results)
@@ -47,8 +50,12 @@ for model, group in results.groupby("model", sort=False):
     left.plot(group["fold"], group["score"], "o-", label=model)
 left.set(xlabel="fold", ylabel="log-RMSE", title="per fold (lower is better)")
 left.legend()
+# sphinx_gallery_defer_figures
 
-# %% Refit the winner on all rows and write a submission
+
+# %%
+# Refit the winner on all rows and write a submission
+# ---------------------------------------------------
 name, pipeline = fit_best(results, X, y)
 fitted_log = pipeline.predict(X)
 right.scatter(np.log(y), fitted_log, s=5, alpha=0.5)

@@ -1,4 +1,5 @@
 """One hidden layer solves XOR, which no perceptron can.
+=====================================================
 
 Two hidden units are enough in principle; a few more make training reliable.
 The picture shows the decision regions the network learnt.
@@ -23,7 +24,9 @@ print(f"MLP with one hidden layer of 4: XOR accuracy {mlp.score(X, y):.1f}")
 print(f"perceptron: XOR accuracy {linear.score(X, y):.2f} "
       f"(converged={linear.converged_})")
 
-# %% Decision regions
+# %%
+# Decision regions
+# ----------------
 steps = 60 if quick else 200
 xx, yy = np.meshgrid(np.linspace(-0.5, 1.5, steps), np.linspace(-0.5, 1.5, steps))
 grid = np.c_[xx.ravel(), yy.ravel()]

@@ -1,4 +1,5 @@
 """Model selection: hold-out against k-fold estimates, grid against random search.
+===============================================================================
 
 A single hold-out split gives a score that depends on which rows it drew;
 k-fold cross-validation averages k such scores and varies less. For tuning,
@@ -24,7 +25,9 @@ X, y = load_breast_cancer(return_X_y=True)
 model = make_pipeline(StandardScaler(), MLPClassifier(
     (32,), max_iter=30 if quick else 60, device="cpu", random_state=0, **PLAIN))
 
-# %% Spread of the estimates over repeated random splits
+# %%
+# Spread of the estimates over repeated random splits
+# ---------------------------------------------------
 repeats = 4 if quick else 12
 holdout, kfold = [], []
 for seed in range(repeats):
@@ -40,8 +43,12 @@ print(f"5-fold CV:      mean {np.mean(kfold):.3f}, std {np.std(kfold):.4f} "
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 left.boxplot([holdout, kfold], tick_labels=["hold-out 20 %", "5-fold CV"])
 left.set(ylabel="estimated accuracy", title="spread of the estimate")
+# sphinx_gallery_defer_figures
 
-# %% Grid against random search at the same budget (16 candidates)
+
+# %%
+# Grid against random search at the same budget (16 candidates)
+# -------------------------------------------------------------
 grid = {"mlpclassifier__weight_decay": [0.0, 1e-2],
         "mlpclassifier__dropout": [0.0, 0.3],
         "mlpclassifier__init": ["sklearn", "kaiming_uniform"],

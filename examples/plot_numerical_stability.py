@@ -1,4 +1,5 @@
 """Numerical stability: vanishing and exploding gradients in a 20-layer MLP.
+=========================================================================
 
 At initialisation, the gradient reaching each layer is a product of one
 factor per layer above it. Sigmoid's slope is at most 1/4 and small N(0,
@@ -35,7 +36,9 @@ SETTINGS = {
     "relu, kaiming": dict(activation="relu", init="kaiming_normal"),
 }
 
-# %% Per-layer gradient norms at initialisation
+# %%
+# Per-layer gradient norms at initialisation
+# ------------------------------------------
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
 for name, params in SETTINGS.items():
     net = MLPClassifier((WIDTH,) * DEPTH, device="cpu", random_state=0, **params)
@@ -51,8 +54,12 @@ for name, params in SETTINGS.items():
 left.set(xlabel="layer (1 = input side)", ylabel="||dL/dW||",
          title=f"{DEPTH}-layer MLP at initialisation")
 left.legend(fontsize=8)
+# sphinx_gallery_defer_figures
 
-# %% What that does to training
+
+# %%
+# What that does to training
+# --------------------------
 epochs = 3 if quick else 60
 for name, params in SETTINGS.items():
     clf = MLPClassifier((WIDTH,) * DEPTH, max_iter=epochs,
@@ -64,8 +71,12 @@ for name, params in SETTINGS.items():
           f"{clf.score(X_test, y_test):.3f}")
 right.set(xlabel="epoch", ylabel="training loss", title="training")
 right.legend(fontsize=8)
+# sphinx_gallery_defer_figures
 
-# %% Exploding updates and gradient clipping (SGD with too large a step)
+
+# %%
+# Exploding updates and gradient clipping (SGD with too large a step)
+# -------------------------------------------------------------------
 import warnings  # noqa: E402
 
 for clip in (None, 1.0):

@@ -1,4 +1,5 @@
 """Over- and underfitting made visible: learning curves of an MLP.
+===============================================================
 
 A wide network on few, noisy samples overfits: its training loss keeps
 falling while the validation loss turns up. Weight decay and dropout close

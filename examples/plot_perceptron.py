@@ -1,4 +1,5 @@
 """The perceptron: mistake-driven updates, Novikoff's bound, and XOR.
+==================================================================
 
 On linearly separable data the perceptron (zero init, ``w += y x, b += y`` on
 each mistake) stops after an epoch without mistakes, and never makes more
@@ -29,7 +30,9 @@ def separable(n, gap, rng):
     return X, (distance > 0).astype(int)
 
 
-# %% The separating line after each epoch of updates
+# %%
+# The separating line after each epoch of updates
+# -----------------------------------------------
 X, y = separable(60, 0.1, rng)
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
 left.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=15)
@@ -45,8 +48,12 @@ for epoch in range(1, 11):
         break
 left.set(xlim=(-1, 1), ylim=(-1, 1), title=f"separating line, epochs 1..{epoch}")
 print(f"separable data: no mistake after epoch {epoch}")
+# sphinx_gallery_defer_figures
 
-# %% Updates against the bound over many random separable sets
+
+# %%
+# Updates against the bound over many random separable sets
+# ---------------------------------------------------------
 n_sets = 10 if quick else 100
 updates, bounds = [], []
 for _ in range(n_sets):
@@ -65,7 +72,9 @@ print(f"updates within the bound (R^2+1)/rho^2 on {np.sum(updates <= bounds)} of
       f"bound {np.median(bounds):.0f})")
 save(fig, out, "perceptron_updates.png")
 
-# %% XOR: no line separates it
+# %%
+# XOR: no line separates it
+# -------------------------
 X_xor = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
 y_xor = np.array([0, 0, 1, 1])
 xor = Perceptron(shuffle=False, tol=None, max_iter=100, device="cpu").fit(X_xor, y_xor)

@@ -1,4 +1,5 @@
 """Weight decay: smaller weights, a smaller gap between training and validation.
+=============================================================================
 
 On a small, noisy, high-dimensional problem (100 training rows, 200
 features, 10 of them informative) an unregularised network fits the noise.

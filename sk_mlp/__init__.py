@@ -2,13 +2,14 @@
 built on skorch and PyTorch (CPU or GPU).
 
 The public names below are the API; the subpackages mirror the layers
-(README, "Layout"): ``_torch`` (modules, losses, training net), ``_common``
+(the user guide's "Layout", docs/user_guide/development.md): ``_torch`` (modules, losses, training net), ``_common``
 (what the estimators share), ``neural_network`` and ``linear_model`` (the
 estimators), and above them ``io``, ``comparison``, ``preprocessing``,
 ``diagnostics`` and ``plotting``.
 """
 
 from ._common.fitting import TrainingDivergedWarning
+from ._common.network import FittedNetwork
 from .comparison import METRICS, MODELS, compare, detect_task, fit_best, summarize
 from .io._format import alias_legacy_modules
 from .io import load, onnx_inputs, register_onnx_converters, save, to_onnx
@@ -35,6 +36,7 @@ __all__ = [
     "register_onnx_converters",
     "to_onnx",
     "TrainingDivergedWarning",
+    "FittedNetwork",
     "load",
     "save",
     "plot_learning_curves",

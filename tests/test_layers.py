@@ -3,7 +3,8 @@ imports only modules of its own layer or of the layers below, lazily (inside
 functions) included, so the layering cannot erode without this test failing;
 and every module and class stays small enough to read, or says why not.
 
-Lowest first (the README's "Layout" section describes the same tree):
+Lowest first (the "Layout" section of docs/user_guide/development.md describes
+the same tree):
 - ``torch``: ``sk_mlp._torch`` (modules, losses, activations, initialisers,
   optimisers, data, the training net and its callbacks; no scikit-learn
   estimator);

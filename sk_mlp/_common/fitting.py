@@ -12,7 +12,31 @@ from sklearn.utils.class_weight import compute_class_weight
 
 
 class TrainingDivergedWarning(RuntimeWarning):
-    """Training stopped because the loss or the weights became non-finite."""
+    """Training stopped because the loss or the weights became non-finite.
+
+    The estimator keeps the last finite weights (the best ones under early
+    stopping) and says so with this warning instead of returning NaN
+    predictions; lower ``learning_rate_init``, scale the inputs or clip the
+    gradients (``max_grad_norm``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sk_mlp import MLPRegressor, TrainingDivergedWarning
+    >>> X = np.random.default_rng(0).normal(size=(200, 5))
+    >>> y = X @ np.arange(5.0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(64,), solver="sgd", learning_rate_init=50.0,
+    ...                    momentum=0.0, input_scaling=None, early_stopping=False, max_iter=20,
+    ...                    device="cpu", random_state=0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = reg.fit(X, y)
+    >>> any(issubclass(w.category, TrainingDivergedWarning) for w in caught)
+    True
+    >>> bool(np.isfinite(reg.predict(X)).all())  # the last finite weights
+    True
+    """
 
 
 _SEED_HIGH = np.iinfo(np.int32).max

@@ -60,6 +60,21 @@ class FittedNetwork:
         :func:`sk_mlp.save` writes and :func:`sk_mlp.load` rebuilds from.
     tensors : dict of str to torch.Tensor
         The network's parameters and buffers, on the CPU.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import softmax
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier((8,), input_scaling=None, max_iter=20, device="cpu",
+    ...                     random_state=0).fit(X, y)
+    >>> net = clf.export_network()
+    >>> hidden = np.maximum(X @ net.coefs[0] + net.intercepts[0], 0)  # relu
+    >>> proba = softmax(hidden @ net.coefs[1] + net.intercepts[1], axis=1)
+    >>> bool(np.allclose(proba, clf.predict_proba(X), atol=1e-5))
+    True
     """
 
     coefs: tuple

@@ -62,7 +62,7 @@ CLIP_BOUND = 3.0
 
 class InputScaling(nn.Module):
     """``(x - shift) * scale`` per column, then, with ``clip``, the smooth clip
-    ``z / sqrt(1 + (z / 3)^2)``, which keeps ordinary values (|z| <= 1 moves
+    ``z / sqrt(1 + (z / 3)^2)``, which keeps ordinary values (``|z| <= 1`` moves
     by under 6 %) and bounds outliers to (-3, 3).
 
     ``shift`` and ``scale`` are buffers: saved with the weights, never trained.

@@ -229,6 +229,18 @@ def load(path, device=None):
         If the file is not a model file, was truncated or tampered with,
         breaks the size limits of the format (see the module docstring), or
         was written by a newer format version.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_mlp import Perceptron, load, save
+    >>> X, y = load_iris(return_X_y=True)
+    >>> path = os.path.join(tempfile.mkdtemp(), "perceptron.skmlp")
+    >>> save(Perceptron(device="cpu").fit(X, y), path)
+    >>> model = load(path, device="cpu")
+    >>> model.predict(X[:3]), model.n_iter_ > 0
+    (array([0, 0, 0]), True)
     """
     if _is_skops_file(path):
         return _load_skops(path, device)

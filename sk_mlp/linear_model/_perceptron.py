@@ -164,7 +164,7 @@ class Perceptron(PerceptronExportMixin, PlainStateMixin, ClassifierMixin, BaseEs
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a pandas DataFrame with string columns.
 
     n_iter_ : int

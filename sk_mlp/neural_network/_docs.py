@@ -13,7 +13,7 @@ _MLP_PARAMETERS = """\
         ``(100,)``) at no loss on the small ones (Holzmüller et al. 2024 and
         Kadra et al. 2021 found the same for tables). @RULE_hidden_layer_sizes@
 
-    activation : {'relu', 'tanh', 'sigmoid', 'logistic', 'identity', \\
+    activation : {'relu', 'tanh', 'sigmoid', 'logistic', 'identity', \
 'leaky_relu', 'elu', 'gelu', 'silu'}, default='relu'
         Activation after every hidden layer. ``'logistic'`` is an alias of
         ``'sigmoid'``.
@@ -139,7 +139,7 @@ default=@SCHEDULE@
         on the wide default network; RealMLP's default too.) scikit-learn
         has no dropout (0).
 
-    init : {'sklearn', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform', \\
+    init : {'sklearn', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform', \
 'kaiming_normal', 'normal'}, default='sklearn'
         Initialisation. ``'sklearn'`` is scikit-learn's: weights and biases
         uniform in +-sqrt(6 / (fan_in + fan_out)) (2 instead of 6 for the
@@ -184,7 +184,7 @@ default=@SCHEDULE@
         the mean, over the standard deviation. ``'robust'``: minus the
         median, over the interquartile range / 1.349 (the standard deviation
         where the quartiles coincide), then the smooth clip
-        ``z / sqrt(1 + (z / 3)^2)``, which keeps |z| <= 1 within 6 % and
+        ``z / sqrt(1 + (z / 3)^2)``, which keeps ``|z| <= 1`` within 6 % and
         bounds outliers and heavy tails to (-3, 3) (RealMLP's recipe).
         Columns holding only 0 and 1 (indicators, one-hot codes) are left as
         they are. The statistics are fixed by the first ``fit`` or
@@ -220,7 +220,7 @@ MLP_ATTRIBUTES = """\
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a pandas DataFrame with string columns.
 
     n_outputs_ : int

@@ -6,7 +6,7 @@ here, once per ``fit``, right after the data are validated, into an
 immutable :class:`FitSettings` record (the estimator's ``settings_``). The
 training net is built from that record; nothing downstream re-derives a
 setting. The constants of the rules are written here and nowhere else, and
-each rule's sentence in :data:`RULES` is what the docstrings and the README
+each rule's sentence in :data:`RULES` is what the docstrings and the user guide
 quote.
 
 ``partial_fit`` keeps the record the model has; only the parameters changed
@@ -203,7 +203,7 @@ class Rule:
 
 # setting -> rule, in the order they are resolved (a rule may read the
 # settings above it). The ``doc`` sentences are quoted by the docstrings
-# (sk_mlp/_docs.py) and the README's table of rules.
+# (neural_network/_docs.py) and the user guide's table of rules.
 RULES = {
     "hidden_layer_sizes": Rule(
         ("hidden_layer_sizes",), _hidden_layer_sizes,
@@ -266,7 +266,7 @@ def resolve(params, facts):
 
 def rules_table():
     """The rules as a Markdown table (setting, parameters read, rule): the
-    README's table, checked against this by the tests."""
+    user guide's table (docs/user_guide/estimators.md), checked by the tests."""
     rows = ["| setting | reads | rule |", "| --- | --- | --- |"]
     for name, rule in RULES.items():
         reads = ", ".join(f"`{r}`" for r in rule.reads)
