@@ -37,6 +37,8 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "images/README*"]
 templates_path = ["_templates"]
 myst_heading_anchors = 3
+# every cross-reference must resolve: with -W a broken one fails the build
+nitpicky = True
 # the gallery configuration holds a function (the examples' argv), which
 # Sphinx cannot cache between builds: every build reads it afresh
 suppress_warnings = ["myst.header", "config.cache"]

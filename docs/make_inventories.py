@@ -51,6 +51,11 @@ def sklearn_entries():
         for name, role in _public(module):
             full = f"sklearn.{info.name}.{name}"
             yield full, role, f"modules/generated/{full}.html#$"
+    from sklearn.utils import metadata_routing
+
+    for name, role in _public(metadata_routing):
+        full = f"sklearn.utils.metadata_routing.{name}"
+        yield full, role, f"modules/generated/{full}.html#$"
     for label, uri in SKLEARN_LABELS.items():
         yield label, "std:label", uri
 

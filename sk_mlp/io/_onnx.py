@@ -461,7 +461,7 @@ def to_onnx(estimator, X_sample, *, dtype=np.float32, target_opset=None):
     X_sample : pandas.DataFrame or array-like
         A few rows of input, for the input names and types: one input per
         column for a DataFrame (strings for categorical columns; named by
-        :func:`input_name`, the column name as an identifier), one matrix
+        the column name made an identifier, as :func:`onnx_inputs` names them), one matrix
         ``"X"`` otherwise.
     dtype : {np.float32, np.float64}, default=np.float32
         Float type of the graph.
