@@ -302,3 +302,18 @@ def test_screen_refuses_data_that_overflow_float32():
 
     assert make_screen(np.array([[1e300, 1.0]])) is None
     assert make_screen(np.ones((3, 2))) is not None
+
+
+def test_a_warm_logistic_unit_follows_parameters_changed_since_the_first_fit():
+    """The logistic unit's trainer applies the current tol and shuffle to the
+    net it continues: after set_params(tol=None) a warm fit runs every epoch
+    of max_iter instead of stopping on the old tol."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    clf = Perceptron(activation="sigmoid", tol=10.0, n_iter_no_change=1, max_iter=30,
+                     warm_start=True, device="cpu").fit(X, y)
+    assert clf.n_iter_ < 30  # the loose tol stopped it
+    clf.set_params(tol=None, shuffle=False)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 30 and clf.net_.shuffle is False

@@ -180,8 +180,7 @@ class LogisticUnits:
         if not np.all(step_scale[train] == 1.0):
             scale = step_scale[train]
             weights = to_tensor(scale / scale.mean(), device)
-        est.net_.shuffle = est.shuffle
-        est.net_.set_params(callbacks__monitor=Monitor(
+        est.net_.set_params(shuffle=est.shuffle, callbacks__monitor=Monitor(
             -np.inf if est.tol is None else est.tol, est.n_iter_no_change,
             early_stopping=valid is not None))
         return (tensor_data(train, weights), None if valid is None else tensor_data(valid),
