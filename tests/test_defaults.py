@@ -16,10 +16,10 @@ from sk_mlp import MLPClassifier, MLPRegressor, sklearn_defaults
 from sk_mlp.neural_network._settings import AUTO_EARLY_STOPPING_ROWS
 
 
-def _fit(est, X, y):
+def _fit(est, X, y, **fit_params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X, y)
+        return est.fit(X, y, **fit_params)
 
 
 def _noisy(n, seed=0):
@@ -303,6 +303,54 @@ def test_auto_learning_rate_of_the_regressor_falls_once_past_the_threshold(devic
     with pytest.raises(ValueError, match="learning_rate_init"):
         MLPClassifier(learning_rate_init="auto", device=device).fit(Xc, yc)
     assert sklearn_defaults(MLPRegressor)["learning_rate_init"] == 0.001
+
+
+def test_auto_patience_of_the_regressor_is_shorter_from_the_threshold_on(device):
+    """n_iter_no_change='auto' (the regressor's default): 10 epochs below
+    AUTO_PATIENCE_ROWS rows of positive weight, 5 from there; the stopping
+    rule trains with it (an epoch without improvement more ends training
+    later), and an explicit value or np.inf is kept as given."""
+    from sk_mlp.neural_network._settings import (AUTO_PATIENCE, AUTO_PATIENCE_ROWS,
+                                                 AUTO_PATIENCE_SMALL)
+
+    n = AUTO_PATIENCE_ROWS
+    X, y = make_regression(n_samples=n, n_features=5, noise=5.0, random_state=0)
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=1, random_state=0, device=device)
+    small = _fit(MLPRegressor(**kwargs), X[: n - 1], y[: n - 1])
+    large = _fit(MLPRegressor(**kwargs), X, y)
+    assert small.settings_.n_iter_no_change == AUTO_PATIENCE_SMALL
+    assert large.settings_.n_iter_no_change == AUTO_PATIENCE
+    monitor = dict(large.net_.callbacks_)["monitor"]
+    assert monitor.n_iter_no_change == AUTO_PATIENCE
+    # rows of weight 0 do not count
+    weights = np.ones(n)
+    weights[0] = 0.0
+    assert _fit(MLPRegressor(**kwargs), X, y, sample_weight=weights) \
+        .settings_.n_iter_no_change == AUTO_PATIENCE_SMALL
+    for given in (3, np.inf):
+        assert _fit(MLPRegressor(n_iter_no_change=given, **kwargs), X, y) \
+            .settings_.n_iter_no_change == given
+    # the classifier keeps its fixed 5; scikit-learn's 10 comes back through
+    # sklearn_defaults
+    assert MLPClassifier().n_iter_no_change == 5
+    assert sklearn_defaults(MLPRegressor)["n_iter_no_change"] == 10
+
+
+def test_auto_patience_stops_a_stalled_fit_sooner_on_large_data(device):
+    """The patience the rule gives is the one training stops on: with the
+    validation loss stalled from the first epoch (a tiny learning rate, a
+    large tol), a fit on AUTO_PATIENCE_ROWS rows stops after the first epoch
+    and more than 5 without gain (scikit-learn's count), one row fewer after
+    more than 10."""
+    from sk_mlp.neural_network._settings import (AUTO_PATIENCE, AUTO_PATIENCE_ROWS,
+                                                 AUTO_PATIENCE_SMALL)
+
+    X, y = make_regression(n_samples=AUTO_PATIENCE_ROWS, n_features=5, noise=5.0,
+                           random_state=0)
+    kwargs = dict(hidden_layer_sizes=(4,), learning_rate_init=1e-9, max_iter=100,
+                  tol=1.0, random_state=0, device=device)
+    assert _fit(MLPRegressor(**kwargs), X, y).n_iter_ == AUTO_PATIENCE + 2
+    assert _fit(MLPRegressor(**kwargs), X[1:], y[1:]).n_iter_ == AUTO_PATIENCE_SMALL + 2
 
 
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])

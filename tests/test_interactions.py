@@ -48,6 +48,7 @@ FACTORS = {
     "input_scaling": ["standard", "robust", None],
     "sparse": [False, True],
     "round_trip": [None, "pickle", "save_load"],
+    "n_iter_no_change": ["auto", 2],
 }
 
 
@@ -159,7 +160,8 @@ def _estimator(row, **overrides):
                   early_stopping=row["early_stopping"], warm_start=row["warm_start"],
                   solver=row["solver"], learning_rate=row["learning_rate"],
                   dropout=row["dropout"],
-                  ema_momentum=row["ema_momentum"], input_scaling=row["input_scaling"])
+                  ema_momentum=row["ema_momentum"], input_scaling=row["input_scaling"],
+                  n_iter_no_change=row["n_iter_no_change"])
     if row["task"] == "classifier":
         params["class_weight"] = row["class_weight"]
         cls = MLPClassifier
@@ -229,6 +231,10 @@ def test_settings_that_meet_work_together(row, tmp_path):
     assert "auto" not in settings.as_dict().values()
     assert est.net_.base_weight_decay == settings.weight_decay
     assert est.net_.batch_size == settings.batch_size
+    assert dict(est.net_.callbacks_)["monitor"].n_iter_no_change == \
+        settings.n_iter_no_change
+    if row["n_iter_no_change"] != "auto":
+        assert settings.n_iter_no_change == row["n_iter_no_change"]
     # a value set with set_params is the value the next call uses
     if changed == "weight_decay" and row["solver"] != "lbfgs":
         assert settings.weight_decay == SET_VALUES["weight_decay"]

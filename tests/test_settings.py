@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.linear_model import Perceptron as SklearnPerceptron
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
@@ -190,3 +190,35 @@ def test_the_swapped_perceptron_import_does_as_well_as_scikit_learns():
     ours = make_pipeline(StandardScaler(), Perceptron(device="cpu")).fit(X, y)
     theirs = make_pipeline(StandardScaler(), SklearnPerceptron()).fit(X, y)
     assert ours.score(X, y) >= theirs.score(X, y)
+
+
+def test_a_file_saved_before_a_setting_existed_gets_it_from_its_rule(tmp_path):
+    """Files of 0.2.0 hold a settings record without ``n_iter_no_change``
+    (added in 0.3): load fills it in from its rule, the saved parameters and
+    the saved row count, and the model goes on training with it."""
+    import json
+    import zipfile
+
+    from sk_mlp import load, save
+    from sk_mlp.io._format import _META, decode, encode
+
+    X, y = make_regression(n_samples=300, n_features=4, random_state=0)
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, device="cpu",
+                       random_state=0).fit(X, y)
+    save(est, tmp_path / "new.skmlp")
+    with zipfile.ZipFile(tmp_path / "new.skmlp") as source, \
+            zipfile.ZipFile(tmp_path / "old.skmlp", "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == _META:
+                meta = json.loads(data)
+                state = decode(meta["state"])
+                del state["settings"]["n_iter_no_change"]
+                meta["state"] = encode(state)
+                data = json.dumps(meta).encode()
+            target.writestr(item, data)
+    loaded = load(tmp_path / "old.skmlp")
+    assert loaded.settings_ == est.settings_
+    assert loaded.settings_.n_iter_no_change == 10  # 'auto' on 300 rows
+    loaded.partial_fit(X[:50], y[:50])
+    assert dict(loaded.net_.callbacks_)["monitor"].n_iter_no_change == 10

@@ -96,10 +96,10 @@ default=@SCHEDULE@
     max_grad_norm : float or None, default=None
         Clip the gradient norm of every step to this value (off when None).
 
-    n_iter_no_change : int or np.inf, default=@PATIENCE@
+    n_iter_no_change : int, np.inf or 'auto', default=@PATIENCE@
         Number of epochs without improvement tolerated before stopping (or,
         with ``learning_rate='adaptive'``, before the rate is cut);
-        ``np.inf`` never stops early.@PATIENCE_WHY@
+        ``np.inf`` never stops early. @RULE_n_iter_no_change@@PATIENCE_WHY@
 
     max_fun : int, default=15000
         Most loss evaluations of ``solver='lbfgs'``.
@@ -332,8 +332,8 @@ _TASK_DEFAULTS = {
         31.4 against 32.1).""",
         "@SCHEDULE@": "'constant'",
         "@SCHEDULE_WHY@": "",
-        "@PATIENCE@": "10",
-        "@PATIENCE_WHY@": "",
+        "@PATIENCE@": "'auto'",
+        "@PATIENCE_WHY@": " scikit-learn's default is 10.",
         "@EMA@": "0.99",
         "@EMA_WHY@": """
         scikit-learn has no averaging. At a constant rate the regressor's

@@ -13,7 +13,7 @@ from .._common.state import import_common_state
 from .._torch.activations import ACTIVATIONS
 from .._torch.device import resolve_device
 from .._torch.module import INPUT_SCALINGS, load_state_dict_checked
-from ._settings import DataFacts, FitSettings, plain_params, resolve
+from ._settings import RULES, DataFacts, FitSettings, plain_params, resolve
 
 # Public ``dtype`` -> torch dtype of the network and its data.
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -127,9 +127,15 @@ class NetworkExportMixin:
     def _imported_settings(self, state, module):
         """The saved settings; for files written before they were saved, the
         rules applied to the saved parameters, with the row count estimated
-        from ``t_`` (rows per epoch) and the saved architecture and dtype."""
+        from ``t_`` (rows per epoch) and the saved architecture and dtype.
+        A setting added since a file was written (``n_iter_no_change``, 0.3)
+        comes from its rule, the saved parameters and the saved row count."""
         if state.get("settings") is not None:
-            return FitSettings.from_dict(state["settings"])
+            values = dict(state["settings"])
+            for name in set(RULES) - set(values):
+                facts = DataFacts(int(values["n_samples"]), bool(values["can_split"]))
+                values[name] = RULES[name].fn(self.get_params(deep=False), facts, values)
+            return FitSettings.from_dict(values)
         rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0
         settings = resolve(self.get_params(deep=False), DataFacts(max(rows, 1)))
         return dataclasses.replace(

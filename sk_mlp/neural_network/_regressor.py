@@ -89,7 +89,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         early_stopping_metric="auto",
         validation_fraction=0.1,
         max_grad_norm=None,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         max_fun=15000,
         shuffle=True,
         momentum=0.9,

@@ -16,6 +16,7 @@ facts (row count, ...) the record was made from.
 
 import copy
 import dataclasses
+import math
 from numbers import Integral, Real
 
 # ----------------------------------------------------------------- constants
@@ -29,6 +30,13 @@ AUTO_LEARNING_RATE_SMALL = 5e-3
 AUTO_LEARNING_RATE = 3e-3
 AUTO_LEARNING_RATE_ROWS = 2000
 AUTO_BATCH_SIZE = 200
+# patience of the stopping rule: a validation split of 500 rows or more
+# measures an epoch well enough that half the patience finds the same best
+# epoch (bikeshare and a 20,000-row table: same score, 30-40 % fewer epochs),
+# where small tables need the longer one (benchmarks/results/candidates.md)
+AUTO_PATIENCE_SMALL = 10
+AUTO_PATIENCE = 5
+AUTO_PATIENCE_ROWS = 5000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +77,7 @@ class FitSettings:
     early_stopping_metric: str
     dtype: str
     ema_momentum: float
+    n_iter_no_change: object  # int, or math.inf: never stop early
 
     @property
     def facts(self):
@@ -98,6 +107,10 @@ class FitSettings:
             if not isinstance(record[key], Real):
                 raise ValueError(f"its setting {key} is not a number")
             record[key] = float(record[key])
+        patience = record["n_iter_no_change"]
+        if not isinstance(patience, Real) or isinstance(patience, bool) or patience < 1:
+            raise ValueError("its setting n_iter_no_change is not a positive number")
+        record["n_iter_no_change"] = _patience(patience)
         record["dropout"] = tuple(float(r) for r in record["dropout"])
         record["hidden_layer_sizes"] = tuple(int(s) for s in record["hidden_layer_sizes"])
         return cls(**record)
@@ -190,6 +203,17 @@ def _ema_momentum(p, facts, done):
     return 0.0 if p["solver"] == "lbfgs" else float(p["ema_momentum"])
 
 
+def _patience(value):
+    return math.inf if math.isinf(value) else int(value)
+
+
+def _n_iter_no_change(p, facts, done):
+    if isinstance(p["n_iter_no_change"], str):  # 'auto'
+        return (AUTO_PATIENCE_SMALL if facts.n_samples < AUTO_PATIENCE_ROWS
+                else AUTO_PATIENCE)
+    return _patience(p["n_iter_no_change"])
+
+
 @dataclasses.dataclass(frozen=True)
 class Rule:
     """How one setting is resolved: the parameters it reads, the function
@@ -248,6 +272,12 @@ RULES = {
         ("ema_momentum", "solver"), _ema_momentum,
         "the given momentum; 0 with ``'lbfgs'``, and ``partial_fit`` never "
         "averages (it steps the weights it is given)."),
+    "n_iter_no_change": Rule(
+        ("n_iter_no_change",), _n_iter_no_change,
+        f"``'auto'`` (the regressor's default) is {AUTO_PATIENCE_SMALL} epochs below "
+        f"{AUTO_PATIENCE_ROWS:,} rows passed to ``fit`` (rows of weight 0 do not count) "
+        f"and {AUTO_PATIENCE} from there, where the validation loss is steady enough "
+        "to need less patience."),
 }
 
 # the parameters some rule reads
