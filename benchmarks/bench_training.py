@@ -29,6 +29,7 @@ Parts:
 """
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -50,6 +51,9 @@ from sklearn.svm import SVC
 from torch import nn
 
 from sk_mlp import MLPClassifier
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _report import RESULTS, recorded  # noqa: E402
 
 LAYERS = (256, 128)
 BATCH = 256
@@ -356,29 +360,33 @@ def main():
     parser.add_argument("--parts", nargs="+",
                         default=["epoch", "predict", "memory", "digits", "search", "gpu",
                                  "defaults"])
+    parser.add_argument("--record", default=str(RESULTS), metavar="DIR",
+                        help="also write the report to DIR/NAME.txt (default: "
+                             "benchmarks/results, which the docs include; '' to skip)")
     args = parser.parse_args()
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    global DTYPE
-    DTYPE = np.dtype(args.dtype).type
-    print(f"X dtype: {args.dtype}")
-    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads; "
-          f"python {platform.python_version()}, torch {torch.__version__}, skorch "
-          f"{skorch.__version__}, scikit-learn {sklearn.__version__}, numpy {np.__version__}")
-    if "epoch" in args.parts:
-        part_epoch(args.sizes, args.repeats)
-    if "predict" in args.parts:
-        part_predict(args.repeats)
-    if "memory" in args.parts:
-        part_memory(max(args.sizes))
-    if "digits" in args.parts:
-        part_digits()
-    if "search" in args.parts:
-        part_search()
-    if "gpu" in args.parts:
-        part_gpu(args.repeats)
-    if "defaults" in args.parts:
-        part_default_epoch(100_000, args.repeats)
-        part_defaults()
+    with recorded(f"training-{'-'.join(args.parts)}", args.record or None):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        global DTYPE
+        DTYPE = np.dtype(args.dtype).type
+        print(f"X dtype: {args.dtype}")
+        print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads; "
+              f"python {platform.python_version()}, torch {torch.__version__}, skorch "
+              f"{skorch.__version__}, scikit-learn {sklearn.__version__}, numpy {np.__version__}")
+        if "epoch" in args.parts:
+            part_epoch(args.sizes, args.repeats)
+        if "predict" in args.parts:
+            part_predict(args.repeats)
+        if "memory" in args.parts:
+            part_memory(max(args.sizes))
+        if "digits" in args.parts:
+            part_digits()
+        if "search" in args.parts:
+            part_search()
+        if "gpu" in args.parts:
+            part_gpu(args.repeats)
+        if "defaults" in args.parts:
+            part_default_epoch(100_000, args.repeats)
+            part_defaults()
 
 
 if __name__ == "__main__":

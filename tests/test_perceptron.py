@@ -317,3 +317,25 @@ def test_a_warm_logistic_unit_follows_parameters_changed_since_the_first_fit():
     clf.set_params(tol=None, shuffle=False)
     clf.fit(X, y)
     assert clf.n_iter_ == 30 and clf.net_.shuffle is False
+
+
+def test_the_step_rule_trains_on_the_callers_array_without_copying_it():
+    """Without weights or a validation split every row trains, and the fit
+    reads X itself (a copy of a 1M-row X once made the step rule 2.6x
+    slower there, caught by benchmarks/bench_perceptron.py): the NumPy memory
+    the fit allocates stays below the size of X."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100_000, 20))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        Perceptron(shuffle=False, tol=None, max_iter=1, device="cpu").fit(X[:100], y[:100])
+        tracemalloc.start()
+        try:
+            Perceptron(shuffle=False, tol=None, max_iter=2, device="cpu").fit(X, y)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < X.nbytes, f"the fit allocated {peak / X.nbytes:.2f} x X"

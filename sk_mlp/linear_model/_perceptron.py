@@ -425,6 +425,8 @@ class Perceptron(PerceptronExportMixin, PlainStateMixin, ClassifierMixin, BaseEs
         """``(training rows, validation rows)`` in the order given (the plain
         rule's order matters), the validation rows None without
         ``early_stopping``; rows of weight 0 take no part (as if removed)."""
+        if sample_weight is None and not self.early_stopping:
+            return slice(None), None  # every row: X[train] is a view, not a copy
         everything = (np.arange(len(y)) if sample_weight is None
                       else np.flatnonzero(sample_weight > 0))
         if len(everything) == 0:
