@@ -137,6 +137,23 @@ def class_weight_per_sample(class_weight, y, sample_weight, *, count_weight):
     return per_sample if sample_weight is None else per_sample * sample_weight
 
 
+def check_partial_fit_classes(estimator, classes, first, *, required=True):
+    """The ``classes`` argument of a classifier's ``partial_fit``: needed on
+    the first call (where ``required``: a multilabel target names its
+    columns itself), and the same set of classes on every later one."""
+    if first and classes is None and required:
+        raise ValueError(
+            "classes must be passed on the first call to partial_fit: the model "
+            "needs one output per class it will ever see."
+        )
+    if not first and classes is not None and not np.array_equal(
+            np.unique(classes), estimator.classes_):
+        raise ValueError(
+            f"classes={np.unique(classes).tolist()} differs from the classes of "
+            f"the first partial_fit call, {estimator.classes_.tolist()}."
+        )
+
+
 def validation_split(rows, fraction, seed, *, stratify=None, weights=None):
     """``(training rows, validation rows)`` of early stopping's split of
     ``rows``, stratified by ``stratify`` when given; a clear ValueError where

@@ -14,9 +14,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._common.fitting import (check_finite_outputs, class_weight_per_sample,
-                               fit_or_roll_back, log_of_proba, make_generators,
-                               validation_split)
+from .._common.fitting import (check_finite_outputs, check_partial_fit_classes,
+                               class_weight_per_sample, fit_or_roll_back, log_of_proba,
+                               make_generators, validation_split)
 from .._common.predicting import predict_in_chunks
 from .._common.state import PlainStateMixin
 from .._torch.data import to_tensor
@@ -344,18 +344,7 @@ class Perceptron(PerceptronExportMixin, PlainStateMixin, ClassifierMixin, BaseEs
         """
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
-        first = not hasattr(self, "net_")
-        if first and classes is None:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit: the "
-                "perceptron needs one unit per class it will ever see."
-            )
-        if not first and classes is not None and not np.array_equal(
-                np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} differs from the classes of "
-                f"the first partial_fit call, {self.classes_.tolist()}."
-            )
+        check_partial_fit_classes(self, classes, not hasattr(self, "net_"))
         return fit_or_roll_back(
             self, lambda: self._fit_unguarded(X, y, sample_weight, classes, epochs=1))
 

@@ -10,7 +10,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from .._common.fitting import class_weight_per_sample, log_of_proba
+from .._common.fitting import (check_partial_fit_classes, class_weight_per_sample,
+                               log_of_proba)
 from ._base import BaseMLP, _stochastic_solver
 from ._docs import MLP_ATTRIBUTES, mlp_parameters
 
@@ -171,19 +172,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         -------
         self : object
         """
-        if not self._is_fitted() and classes is None:
-            if type_of_target(y) != "multilabel-indicator":
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: "
-                    "the network needs to know every class it will ever see."
-                )
-        if self._is_fitted() and classes is not None and not np.array_equal(
-            np.unique(classes), self.classes_
-        ):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} differs from the classes of "
-                f"the first partial_fit call, {self.classes_.tolist()}."
-            )
+        first = not self._is_fitted()
+        # a multilabel target names its columns itself (checked on the first call only)
+        check_partial_fit_classes(self, classes, first, required=not first or (
+            classes is not None or type_of_target(y) != "multilabel-indicator"))
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _encode_targets(self, y, reset, classes=None, sample_weight=None,
