@@ -14,6 +14,7 @@ from sklearn.metrics import recall_score
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from sk_mlp import MLPClassifier, MLPRegressor, TrainingDivergedWarning, plot_learning_curves
+from sk_mlp._torch.subnormals import flush_tiny_weights
 from sk_mlp._torch.training import TrainingNet
 
 
@@ -358,3 +359,61 @@ def test_regressor_predict_mc(device):
     assert (no_dropout.predict_mc(X, n_samples=3)[1] == 0).all()
     with pytest.raises(ValueError, match="n_samples"):
         reg.predict_mc(X, n_samples=0)
+
+
+# ------------------------------------------------- subnormal weights flushed
+def _subnormals(tensor):
+    values = tensor.detach().abs()
+    return int(((values > 0) & (values < torch.finfo(values.dtype).tiny)).sum())
+
+
+def test_tiny_weights_are_flushed_with_their_moments_and_zeros_are_kept():
+    weight = torch.nn.Parameter(torch.tensor([1e-39, 1e-31, 0.0, 0.5, -1e-35, 1e-29]))
+    optimizer = torch.optim.Adam([weight])
+    weight.grad = torch.ones_like(weight)
+    optimizer.step()
+    with torch.no_grad():
+        weight.copy_(torch.tensor([1e-39, 1e-31, 0.0, 0.5, -1e-35, 1e-29]))
+    state = optimizer.state[weight]
+    state["exp_avg"][3] = 1e-40  # a tiny moment of a live weight
+    average = torch.tensor([0.3, 1e-33, 0.0, 0.5, 2.0, -1e-38])
+    flush_tiny_weights([weight], optimizer, [average])
+    np.testing.assert_array_equal(weight.detach(),
+                                  np.float32([0, 0, 0, 0.5, 0, 1e-29]))
+    flushed = np.array([True, True, False, True, True, False])  # tiny weight or moment
+    exp_avg = state["exp_avg"].numpy()
+    assert (exp_avg[flushed] == 0).all() and (exp_avg[~flushed] != 0).all()
+    # an exact zero keeps its moments (L1 holds weights there on purpose)
+    assert state["exp_avg_sq"][2] > 0 and state["exp_avg_sq"][3] > 0
+    assert (state["exp_avg_sq"][[0, 1, 4]] == 0).all()
+    np.testing.assert_array_equal(average, np.float32([0.3, 0, 0, 0.5, 2.0, 0]))
+    assert state["step"] == 1  # the step count is not a moment
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_a_dead_units_subnormal_weights_do_not_survive_training(Est, device):
+    # a dead ReLU unit's weights get no gradient: without weight decay, and
+    # with zero moments, a subnormal weight there would stay subnormal and
+    # slow every matrix product it joins on a CPU
+    X, y = _noisy_classification(n=200)
+    if Est is MLPRegressor:
+        y = X[:, 0] + X[:, 1]
+    model = _quiet(Est(hidden_layer_sizes=(8,), weight_decay=0.0, alpha=0.0, batch_size=10, max_iter=2,
+                       early_stopping=False, random_state=0, device=device), X, y)
+    first, last = model.net_.module_.linears
+    with torch.no_grad():
+        first.bias[0] = -1e4  # unit 0 never fires
+        first.weight[0] = 1e-39
+        last.weight[:, 0] = 1e-39
+    state = model.net_.optimizer_.state
+    for param in (first.weight, last.weight, first.bias):
+        for key in ("exp_avg", "exp_avg_sq"):
+            state[param][key].zero_()
+    state[first.bias]["exp_avg"][0] = 1e-39
+    model.partial_fit(X, y)
+    model.partial_fit(X, y)  # 40 steps
+    tensors = [*model.net_.module_.parameters(),
+               *(v for s in state.values() for v in s.values() if v.ndim)]
+    assert sum(_subnormals(t) for t in tensors) == 0
+    assert (first.weight[0] == 0).all() and (last.weight[:, 0] == 0).all()
+    assert np.isfinite(model.predict(X).astype(float)).all()

@@ -16,6 +16,7 @@ from skorch.callbacks import EpochTimer
 
 from .data import BatchIterator, TensorData
 from .module import InvertedDropout
+from .subnormals import FLUSH_EVERY, flush_tiny_weights
 
 
 def _scaled(loss, scale):
@@ -75,6 +76,8 @@ class TrainingNet(NeuralNet):
     weight_mean_ = 1.0
     ema_ = None
     ema_steps_ = 0
+    # steps left before the next flush of tiny weights (see ``subnormals``)
+    steps_to_flush_ = FLUSH_EVERY
 
     def get_default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
@@ -126,7 +129,14 @@ class TrainingNet(NeuralNet):
             group = self.optimizer_.param_groups[-1]  # the weights (biases: group 0)
             if group["weight_decay"] != decay:
                 group["weight_decay"] = decay
-        return super().train_step(batch, **fit_params)
+        step = super().train_step(batch, **fit_params)
+        self.steps_to_flush_ -= 1
+        if self.steps_to_flush_ <= 0:
+            self.steps_to_flush_ = FLUSH_EVERY
+            params = list(self.module_.parameters())
+            flush_tiny_weights(params, self.optimizer_,
+                               self.ema_[0] if self.ema_ is not None else ())
+        return step
 
     def l2_penalty(self):
         """``0.5 * alpha * ||W||^2`` over the weight matrices."""
