@@ -15,7 +15,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer
 
 from .data import BatchIterator, TensorData
-from .module import InvertedDropout
+from .module import InvertedDropout, mask_source
 from .subnormals import FLUSH_EVERY, flush_tiny_weights
 
 
@@ -153,8 +153,9 @@ class TrainingNet(NeuralNet):
             self.generator = shuffle_generator
         dropouts = [m for m in self.module_.modules() if isinstance(m, InvertedDropout)]
         if dropout_generator is not None:
+            source = mask_source(dropout_generator)
             for layer in dropouts:
-                layer.generator = dropout_generator
+                layer.generator = source
         iterator = self.get_iterator(dataset, training=True)
         on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": valid}
         self.stop_training_ = False
