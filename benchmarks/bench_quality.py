@@ -1,5 +1,6 @@
-"""Quality benchmark: sk_mlp's defaults against SVMs, linear models and
-scikit-learn's MLP on real and synthetic tables.
+"""Quality benchmark: sk_mlp's defaults against SVMs, linear models,
+scikit-learn's MLP, LightGBM and the best MLPs for tables on real and
+synthetic tables.
 
     python benchmarks/bench_quality.py [--quick] [--datasets a,b] [--models a,b]
                                        [--reuse [--refit a,b]] [--output DIR]
@@ -11,7 +12,9 @@ every model behind the same fold-fitted preprocessing (``TabularPreprocessor``:
 numbers median-imputed and standardised, categories most-frequent-imputed and
 one-hot encoded, levels under 5 rows grouped); baseline regressors on
 standardised targets; every model at its defaults. This is ``sk_mlp.compare``
-with the models below, so the benchmark measures what users get.
+with the models below, so the benchmark measures what users get. LightGBM,
+RealMLP-TD and TabM-D join when ``lightgbm`` and ``pytabkit`` are importable
+(their stored rows are kept by ``--reuse`` either way).
 
 Data: scikit-learn's bundled sets, the 13 ISLP tables in
 ``../shared/data/islp`` (targets, leak columns and metrics from its
@@ -150,7 +153,23 @@ def models(task, candidates=()):
         chosen["lightgbm"] = factory(verbose=-1, random_state=0)
     except ImportError:
         pass
+    chosen.update(rivals(task))
     return chosen
+
+
+def rivals(task):
+    """The best MLPs for tables at their tuned defaults, when pytabkit is
+    importable (``pip install pytabkit``, CPU): RealMLP-TD (Holzmueller et al.,
+    NeurIPS 2024) and TabM-D (Gorishniy et al., ICLR 2025), the references
+    every sk_mlp default is chosen against (issue 25)."""
+    try:
+        import pytabkit
+    except ImportError:
+        return {}
+    kind = "Classifier" if task == "classification" else "Regressor"
+    return {name: getattr(pytabkit, f"{prefix}_{kind}")(device="cpu", random_state=0,
+                                                         verbosity=0)
+            for name, prefix in (("realmlp-td", "RealMLP_TD"), ("tabm-d", "TabM_D"))}
 
 
 # ----------------------------------------------------------------- report
