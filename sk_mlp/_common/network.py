@@ -19,17 +19,23 @@ class FittedNetwork:
     1. ``z = (x - input_shift) * input_scale`` when ``input_shift`` is not
        None, then ``z / sqrt(1 + (z / input_clip)^2)`` when ``input_clip``
        is not None;
-    2. for every layer but the last ``z = hidden_activation(z @ W + b)``
+    2. when ``embedding`` is not None (``numerical_embedding='periodic'``),
+       each column ``j = embedding['columns'][i]`` of ``z`` becomes
+       ``relu([sin(a), cos(a)] @ embedding['weight'][i] +
+       embedding['bias'][i])`` with ``a = 2 pi z_j
+       embedding['frequencies'][i]``, and ``z`` becomes its columns
+       ``embedding['passed']`` followed by those vectors, column by column;
+    3. for every layer but the last ``z = hidden_activation(z @ W + b)``
        (``W, b`` from ``coefs`` and ``intercepts``), for the last
        ``z = z @ W + b`` (the logits);
-    3. ``output_activation`` of the logits: ``'softmax'``, ``'logistic'``
+    4. ``output_activation`` of the logits: ``'softmax'``, ``'logistic'``
        (one sigmoid per column), ``'exp'``, ``'identity'``;
-    4. for a regressor, ``z * target_scale + target_shift``; for a
+    5. for a regressor, ``z * target_scale + target_shift``; for a
        classifier, the labels from ``classes`` (the largest column, or a
        single column's sign for two classes; each column's sign for
        ``'multilabel-indicator'``).
 
-    Computed in ``dtype`` by the estimator (step 4 in float64).
+    Computed in ``dtype`` by the estimator (step 5 in float64).
 
     Attributes
     ----------
@@ -53,6 +59,12 @@ class FittedNetwork:
         The fitted input scaling, when ``input_scaling`` is on.
     input_clip : float or None
         The soft clip's bound, when the input scaling clips.
+    embedding : dict or None
+        The numerical embedding: ``'kind'`` (``'periodic'``), ``'columns'``
+        (int array of the embedded columns), ``'passed'`` (the others, in
+        order), ``'frequencies'`` of shape
+        (n_embedded, k), ``'weight'`` of shape (n_embedded, 2k, d) and
+        ``'bias'`` of shape (n_embedded, d).
     target_shift, target_scale : ndarray of shape (n_outputs,) or None
         How a regressor's outputs return to the targets' scale.
     state : dict
@@ -87,6 +99,7 @@ class FittedNetwork:
     input_shift: np.ndarray = None
     input_scale: np.ndarray = None
     input_clip: float = None
+    embedding: dict = None
     target_shift: np.ndarray = None
     target_scale: np.ndarray = None
     state: dict = field(default_factory=dict, repr=False)
@@ -110,6 +123,13 @@ def module_arrays(module):
         dtype="float64" if module.linears[0].weight.dtype == torch.float64 else "float32",
         tensors={name: value.detach().cpu() for name, value in module.state_dict().items()},
     )
+    embedding = getattr(module, "embedding", None)
+    if embedding is not None:
+        arrays["embedding"] = dict(
+            kind="periodic", columns=np.array(embedding.embedded_columns, dtype=np.int64),
+            passed=embedding.passed.cpu().numpy().astype(np.int64),
+            frequencies=numpy(embedding.frequencies), weight=numpy(embedding.weight),
+            bias=numpy(embedding.bias))
     scaling = getattr(module, "scaling", None)
     if scaling is not None:
         arrays.update(input_shift=numpy(scaling.shift), input_scale=numpy(scaling.scale),

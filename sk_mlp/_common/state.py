@@ -75,9 +75,15 @@ class PlainStateMixin:
         kept["_fitted_state"] = fitted
         return kept
 
+    # constructor parameters added since files were first written, at the
+    # value that computes what those files' models computed
+    _params_added = {}
+
     def __setstate__(self, state):
         state = dict(state)
         fitted = state.pop("_fitted_state", None)
+        for name, value in self._params_added.items():
+            state.setdefault(name, value)
         super().__setstate__(state)
         if fitted is None:
             return

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from .activations import ACTIVATIONS
+from .embeddings import EMBEDDINGS
 
 
 # dropout masks compare 15-bit uniform integers with the keep rate's share
@@ -137,15 +138,24 @@ class MLPModule(nn.Module):
     input_scaling : {None, 'standard', 'robust'}
         With a method, the first layer is an :class:`InputScaling` whose
         statistics the estimator sets from its training data.
+    numerical_embedding : {None, 'periodic'}
+        With a method, the (scaled) inputs' columns ``embedded_columns`` go
+        through that embedding (``embeddings.EMBEDDINGS``) before the first
+        linear layer.
+    embedded_columns : tuple of int
     """
 
     def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation, dropout,
-                 input_dropout=0.0, input_scaling=None):
+                 input_dropout=0.0, input_scaling=None, numerical_embedding=None,
+                 embedded_columns=()):
         super().__init__()
         layers = [InvertedDropout(input_dropout)] if input_dropout > 0 else []
         if input_scaling is not None:
             layers.append(InputScaling(n_inputs, clip=INPUT_SCALINGS[input_scaling]))
         fan_in = n_inputs
+        if numerical_embedding is not None:
+            layers.append(EMBEDDINGS[numerical_embedding](n_inputs, embedded_columns))
+            fan_in = layers[-1].n_outputs
         for width, rate in zip(hidden_layer_sizes, dropout):
             layers.append(_linear(fan_in, width))
             layers.append(ACTIVATIONS[activation]())
@@ -177,6 +187,12 @@ class MLPModule(nn.Module):
     def scaling(self):
         """The :class:`InputScaling` layer, or None."""
         return next((m for m in self.layers if isinstance(m, InputScaling)), None)
+
+    @property
+    def embedding(self):
+        """The numerical embedding layer, or None."""
+        return next((m for m in self.layers if isinstance(m, tuple(EMBEDDINGS.values()))),
+                    None)
 
     @property
     def dropouts(self):

@@ -89,6 +89,7 @@ _MLP_DISTRIBUTIONS = {
     "weight_decay": loguniform(1e-6, 1e-1),
     "dropout": uniform(0.0, 0.5),
     "learning_rate_init": loguniform(1e-4, 3e-2),
+    "numerical_embedding": [None, "periodic"],
 }
 _SKLEARN_MLP_GRID = {
     "hidden_layer_sizes": [(100,), (256, 256)],

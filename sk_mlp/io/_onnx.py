@@ -150,12 +150,38 @@ def _forward(g, net, x):
             ratio = g.node("Mul", [x, g.const(1.0 / net.input_clip)])
             x = g.node("Div", [x, g.node("Sqrt", [g.node("Add", [
                 g.const(1.0), g.node("Mul", [ratio, ratio])])])])
+    if net.embedding is not None:
+        x = _periodic_embedding(g, net.embedding, x)
     last = len(net.coefs) - 1
     for index, (weight, bias) in enumerate(zip(net.coefs, net.intercepts)):
         x = g.node("Gemm", [x, g.const(weight, "W"), g.const(bias, "B")])
         if index < last:
             x = _activation(g, x, net.hidden_activation)
     return x
+
+
+def _periodic_embedding(g, embedding, x):
+    """The PLR embedding's step of ``FittedNetwork``: the embedded columns
+    through [sin, cos] of their frequencies, a map per column and ReLU,
+    after the columns passed as they are."""
+    columns = embedding["columns"]
+    frequencies, weight = embedding["frequencies"], embedding["weight"]
+    m = frequencies.shape[0]
+    passed = embedding["passed"]
+    values = g.node("Gather", [x, g.const(columns, "embedded")], axis=1)  # (n, m)
+    values = g.node("Reshape", [values, g.const(np.array([-1, m, 1], dtype=np.int64))])
+    angles = g.node("Mul", [values, g.const((2 * np.pi * frequencies)[None], "freq")])
+    features = g.node("Concat", [g.node("Sin", [angles]), g.node("Cos", [angles])], axis=2)
+    # (m, n, 2k) @ (m, 2k, d): one product per column
+    mapped = g.node("MatMul", [g.node("Transpose", [features], perm=[1, 0, 2]),
+                               g.const(weight, "embed_W")])
+    codes = g.node("Relu", [g.node("Add", [g.node("Transpose", [mapped], perm=[1, 0, 2]),
+                                            g.const(embedding["bias"][None], "embed_B")])])
+    codes = g.node("Reshape", [codes, g.const(np.array([-1, m * weight.shape[2]],
+                                                       dtype=np.int64))])
+    parts = [codes] if not len(passed) else [
+        g.node("Gather", [x, g.const(passed, "passed")], axis=1), codes]
+    return g.node("Concat", parts, axis=1) if len(parts) > 1 else codes
 
 
 def _to_graph(g, x, output=None):

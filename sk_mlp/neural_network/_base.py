@@ -30,6 +30,7 @@ from .._torch.device import resolve_device
 from .._torch.initializers import INITIALIZERS, fill_weights, sklearn_glorot
 from .._torch.lbfgs import fit_lbfgs
 from .._torch.losses import OUTPUTS
+from .._torch.embeddings import EMBEDDINGS, embedded_columns
 from .._torch.module import INPUT_SCALINGS, MLPModule
 from .._torch.callbacks import GradientClipping, IterationPrinter, Monitor, ProgressBar, Schedule
 from .._torch.training import TrainingNet
@@ -113,7 +114,10 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "verbose": ["verbose"],
         "input_scaling": [StrOptions(set(INPUT_SCALINGS)), None],
         "ema_momentum": [Interval(Real, 0, 1, closed="left")],
+        "numerical_embedding": [StrOptions(set(EMBEDDINGS)), None],
     }
+    # pickles and skops files of 0.1.0 and 0.2.0 have no numerical_embedding
+    _params_added = {"numerical_embedding": None}
 
     @abstractmethod
     def __init__(
@@ -151,6 +155,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         verbose,
         input_scaling,
         ema_momentum,
+        numerical_embedding=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -184,6 +189,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         self.verbose = verbose
         self.input_scaling = input_scaling
         self.ema_momentum = ema_momentum
+        self.numerical_embedding = numerical_embedding
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -330,8 +336,12 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         if reset:
             # outputs and fitted attributes come back in the input's precision
             self._output_dtype = np.dtype(X.dtype)
+            # the columns holding a value other than 0 and 1 in a row that
+            # counts (a row of weight 0 counts as dropped)
+            embedded = () if self.numerical_embedding is None else embedded_columns(
+                X if sample_weight is None else X[sample_weight > 0])
             self.net_ = self._build_net(settings, self._module_kwargs(
-                settings, X.shape[1], n_outputs), device)
+                settings, X.shape[1], n_outputs, embedded), device)
             self._initialise(X, sample_weight, init_gen)
             self.t_ = 0
         elif not keep:
@@ -371,10 +381,12 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         return any(name in recorded and not same_value(value, recorded[name])
                    for name, value in params.items())
 
-    def _module_kwargs(self, settings, n_inputs, n_outputs):
+    def _module_kwargs(self, settings, n_inputs, n_outputs, embedded=()):
         return dict(n_inputs=n_inputs, hidden_layer_sizes=settings.hidden_layer_sizes,
                     n_outputs=n_outputs, activation=self.activation,
-                    dropout=settings.dropout, input_scaling=self.input_scaling)
+                    dropout=settings.dropout, input_scaling=self.input_scaling,
+                    numerical_embedding=self.numerical_embedding,
+                    embedded_columns=tuple(embedded))
 
     def _initialise(self, X, sample_weight, init_gen):
         """Fresh weights and, with ``input_scaling``, the statistics of the
@@ -386,6 +398,9 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             with torch.no_grad():
                 scaling.shift.copy_(torch.from_numpy(shift))
                 scaling.scale.copy_(torch.from_numpy(scale))
+        embedding = self.net_.module_.embedding
+        if embedding is not None:
+            embedding.reset(init_gen)
         if self.init == "sklearn":
             # a fresh RandomState for an int seed, as scikit-learn's fit
             sklearn_glorot(self.net_.module_.linears,
@@ -402,18 +417,24 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         step size unless the learning rate changed)."""
         old = self.net_
         module = old.module_
-        kwargs = self._module_kwargs(settings, module.linears[0].in_features,
-                                     module.linears[-1].out_features)
+        embedding = module.embedding
+        fitted_embedding = old.get_params_for("module").get("numerical_embedding")
+        kwargs = self._module_kwargs(
+            settings, self.n_features_in_, module.linears[-1].out_features,
+            () if embedding is None else embedding.embedded_columns)
         fitted_hidden = tuple(layer.out_features for layer in module.linears[:-1])
         if (fitted_hidden != settings.hidden_layer_sizes
-                or (module.scaling is None) != (self.input_scaling is None)):
+                or (module.scaling is None) != (self.input_scaling is None)
+                or fitted_embedding != self.numerical_embedding):
             raise ValueError(
                 "warm_start and partial_fit continue the fitted network (hidden "
                 f"layers {fitted_hidden}, input scaling "
-                f"{'on' if module.scaling is not None else 'off'}), which does not "
-                f"match hidden_layer_sizes={self.hidden_layer_sizes!r}, "
-                f"input_scaling={self.input_scaling!r}; fit with warm_start=False "
-                "to build a new network."
+                f"{'on' if module.scaling is not None else 'off'}, numerical "
+                f"embedding {fitted_embedding!r}), which does not match "
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
+                f"input_scaling={self.input_scaling!r}, numerical_embedding="
+                f"{self.numerical_embedding!r}; fit with warm_start=False to build "
+                "a new network."
             )
         learning_rate = None
         if incremental and settings.learning_rate == self.settings_.learning_rate:

@@ -105,6 +105,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         label_smoothing=0.0,
         input_scaling="standard",
         ema_momentum=0.0,
+        numerical_embedding=None,
     ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
@@ -141,6 +142,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             verbose=verbose,
             input_scaling=input_scaling,
             ema_momentum=ema_momentum,
+            numerical_embedding=numerical_embedding,
         )
 
     _parameter_constraints = {

@@ -12,6 +12,7 @@ from .._common.network import FittedNetwork, module_arrays
 from .._common.state import import_common_state
 from .._torch.activations import ACTIVATIONS
 from .._torch.device import resolve_device
+from .._torch.embeddings import EMBEDDING_DIM, EMBEDDINGS, N_FREQUENCIES
 from .._torch.module import INPUT_SCALINGS, load_state_dict_checked
 from ._settings import RULES, DataFacts, FitSettings, plain_params, resolve
 
@@ -78,28 +79,47 @@ class NetworkExportMixin:
         """Widths of every layer, input to output, as recorded in ``state``
         (checked by :func:`sk_mlp.load` before any network is built)."""
         module = state["module"]
-        return [module["n_inputs"], *module["hidden_layer_sizes"], module["n_outputs"]]
+        n_embedded = len(module.get("embedded_columns") or ())
+        first = module["n_inputs"] + n_embedded * (EMBEDDING_DIM - 1)
+        return [first, *module["hidden_layer_sizes"], module["n_outputs"]]
 
     @staticmethod
     def _declared_buffers(state):
         """``(values, tensors)`` the recorded architecture holds besides its
-        weights and biases: the input scaling's shift and scale."""
+        weights and biases: the input scaling's shift and scale, and the
+        numerical embedding's frequencies, maps and biases."""
         module = state["module"]
-        if module.get("input_scaling") is None:
-            return 0, 0
-        return 2 * module["n_inputs"], 2
+        values = tensors = 0
+        if module.get("input_scaling") is not None:
+            values, tensors = 2 * module["n_inputs"], 2
+        n_embedded = len(module.get("embedded_columns") or ())
+        if module.get("numerical_embedding") is not None:
+            per_column = N_FREQUENCIES + (2 * N_FREQUENCIES + 1) * EMBEDDING_DIM
+            values, tensors = values + n_embedded * per_column, tensors + 3
+        return values, tensors
 
     def _import_state(self, state, tensors):
         """Rebuild the fitted estimator from :meth:`_export_state` data."""
         self._import_targets(state["targets"])
         module = {k: state["module"][k] for k in
                   ("n_inputs", "hidden_layer_sizes", "n_outputs", "activation", "dropout")}
-        # files written before input_scaling existed have none
+        # files written before input_scaling (numerical_embedding) existed
+        # have none
         module["input_scaling"] = state["module"].get("input_scaling")
+        module["numerical_embedding"] = state["module"].get("numerical_embedding")
         if (module["activation"] not in ACTIVATIONS or state["dtype"] not in DTYPES
-                or module["input_scaling"] not in (None, *INPUT_SCALINGS)):
+                or module["input_scaling"] not in (None, *INPUT_SCALINGS)
+                or module["numerical_embedding"] not in (None, *EMBEDDINGS)):
             raise ValueError("its architecture names an unknown activation, input "
-                             "scaling or dtype")
+                             "scaling, numerical embedding or dtype")
+        columns = state["module"].get("embedded_columns") or ()
+        if (module["numerical_embedding"] is None and columns) or not all(
+                isinstance(j, int) and not isinstance(j, bool) for j in columns) or list(
+                columns) != sorted(set(columns)) or not all(
+                0 <= j < module["n_inputs"] for j in columns):
+            raise ValueError("its embedded columns are not distinct, increasing "
+                             "indices of its inputs")
+        module["embedded_columns"] = tuple(columns)
         history = import_common_state(self, state)
         if module["n_inputs"] != self.n_features_in_:
             raise ValueError("its architecture does not match n_features_in_")

@@ -14,13 +14,14 @@ class FittedAttributesMixin:
     def _raw_layers(self):
         """(weight as (fan_in, fan_out), bias) of every layer in float64, with
         a 'standard' input scaling folded into the first, so they act on the
-        inputs as given: x W + b = ((x - shift) * scale) W' + b'."""
+        inputs as given: x W + b = ((x - shift) * scale) W' + b' (not
+        behind a numerical embedding, which the first layer reads)."""
         module = self.net_.module_
         layers = [(layer.weight.detach().cpu().double().numpy().T,
                    layer.bias.detach().cpu().double().numpy())
                   for layer in module.linears]
         scaling = module.scaling
-        if scaling is not None and not scaling.clip:
+        if scaling is not None and not scaling.clip and module.embedding is None:
             shift = scaling.shift.cpu().double().numpy()
             scale = scaling.scale.cpu().double().numpy()
             weight, bias = layers[0]

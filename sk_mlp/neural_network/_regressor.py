@@ -108,6 +108,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         standardize_target=True,
         input_scaling="standard",
         ema_momentum=0.99,
+        numerical_embedding=None,
     ):
         self.loss = loss
         self.standardize_target = standardize_target
@@ -144,6 +145,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             verbose=verbose,
             input_scaling=input_scaling,
             ema_momentum=ema_momentum,
+            numerical_embedding=numerical_embedding,
         )
 
     _parameter_constraints = {
