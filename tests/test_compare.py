@@ -186,7 +186,8 @@ def test_random_search_samples_the_mlp_hyperparameters():
                       device=DEVICE)
     for params in map(json.loads, results["best_params"]):
         assert set(params) == {"hidden_layer_sizes", "activation", "init",
-                               "weight_decay", "dropout", "learning_rate_init"}
+                               "weight_decay", "dropout", "learning_rate_init",
+                               "numerical_embedding"}
     assert results["score"].between(0.5, 1).all()
 
 
