@@ -121,6 +121,10 @@ def test_a_saved_embedding_predicts_the_same_and_keeps_training(tmp_path, device
     save(clf, tmp_path / "m.skmlp")
     loaded = load(tmp_path / "m.skmlp")
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    # Monte-Carlo dropout runs through the embedding, reproducibly
+    mean, std = loaded.predict_proba_mc(X, n_samples=5)
+    np.testing.assert_array_equal(mean, clf.predict_proba_mc(X, n_samples=5)[0])
+    assert (std > 0).any() and np.allclose(mean.sum(axis=1), 1)
     # the plain format keeps no optimiser state: training goes on from the
     # saved weights, embedding included
     before = loaded.export_network().embedding["frequencies"]
