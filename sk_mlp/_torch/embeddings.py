@@ -24,8 +24,16 @@ from torch import nn
 N_FREQUENCIES = 16
 EMBEDDING_DIM = 16
 FREQUENCY_SCALE = 0.1
+# trained values per embedded column: frequencies, its map and bias
+PARAMETERS_PER_COLUMN = N_FREQUENCIES + (2 * N_FREQUENCIES + 1) * EMBEDDING_DIM
 # rows per block when scanning X for 0/1 columns
 _SCAN_ROWS = 65536
+
+
+def embedded_width(n_inputs, n_embedded):
+    """Width of the embedding's output: the passed columns plus
+    ``EMBEDDING_DIM`` values for each of the ``n_embedded`` columns."""
+    return n_inputs + n_embedded * (EMBEDDING_DIM - 1)
 
 
 def embedded_columns(X):
@@ -68,7 +76,7 @@ class PeriodicEmbedding(nn.Module):
     @property
     def n_outputs(self):
         """Width of the output: passed columns plus the embeddings."""
-        return self.n_inputs + len(self.embedded_columns) * (EMBEDDING_DIM - 1)
+        return embedded_width(self.n_inputs, len(self.embedded_columns))
 
     def reset(self, generator):
         """Frequencies from ``N(0, FREQUENCY_SCALE^2)``; each column's linear

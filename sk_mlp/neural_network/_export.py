@@ -12,7 +12,7 @@ from .._common.network import FittedNetwork, module_arrays
 from .._common.state import import_common_state
 from .._torch.activations import ACTIVATIONS
 from .._torch.device import resolve_device
-from .._torch.embeddings import EMBEDDING_DIM, EMBEDDINGS, N_FREQUENCIES
+from .._torch.embeddings import EMBEDDINGS, PARAMETERS_PER_COLUMN, embedded_width
 from .._torch.module import INPUT_SCALINGS, load_state_dict_checked
 from ._settings import RULES, DataFacts, FitSettings, plain_params, resolve
 
@@ -80,7 +80,7 @@ class NetworkExportMixin:
         (checked by :func:`sk_mlp.load` before any network is built)."""
         module = state["module"]
         n_embedded = len(module.get("embedded_columns") or ())
-        first = module["n_inputs"] + n_embedded * (EMBEDDING_DIM - 1)
+        first = embedded_width(module["n_inputs"], n_embedded)
         return [first, *module["hidden_layer_sizes"], module["n_outputs"]]
 
     @staticmethod
@@ -94,8 +94,8 @@ class NetworkExportMixin:
             values, tensors = 2 * module["n_inputs"], 2
         n_embedded = len(module.get("embedded_columns") or ())
         if module.get("numerical_embedding") is not None:
-            per_column = N_FREQUENCIES + (2 * N_FREQUENCIES + 1) * EMBEDDING_DIM
-            values, tensors = values + n_embedded * per_column, tensors + 3
+            values = values + n_embedded * PARAMETERS_PER_COLUMN
+            tensors += 3
         return values, tensors
 
     def _import_state(self, state, tensors):
