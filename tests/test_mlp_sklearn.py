@@ -255,9 +255,13 @@ def test_verbose_prints_scikit_learns_iteration_lines(capsys, device):
     assert all("loss = " in line for line in out)
 
 
-def test_partial_fit_k_times_is_fit_with_max_iter_k(device):
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_partial_fit_k_times_is_fit_with_max_iter_k(dropout, device):
+    # with dropout, each epoch's masks come from the dropout stream as they
+    # would in one fit (a mask source drawn per call once broke this)
     X, y = _digits()
-    kwargs = dict(hidden_layer_sizes=(8,), batch_size=32, random_state=0, device=device)
+    kwargs = dict(hidden_layer_sizes=(8,), batch_size=32, random_state=0, device=device,
+                  dropout=dropout)
     whole = _quiet(MLPClassifier(max_iter=4, n_iter_no_change=np.inf, **kwargs), X, y)
     parts = MLPClassifier(**kwargs)
     for _ in range(4):

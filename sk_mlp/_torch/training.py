@@ -152,10 +152,6 @@ class TrainingNet(NeuralNet):
         if shuffle_generator is not None:
             self.generator = shuffle_generator
         dropouts = [m for m in self.module_.modules() if isinstance(m, InvertedDropout)]
-        if dropout_generator is not None:
-            source = mask_source(dropout_generator)
-            for layer in dropouts:
-                layer.generator = source
         iterator = self.get_iterator(dataset, training=True)
         on_epoch_kwargs = {"dataset_train": dataset, "dataset_valid": valid}
         self.stop_training_ = False
@@ -165,6 +161,13 @@ class TrainingNet(NeuralNet):
         self.ema_steps_ = 0
         try:
             for epoch in range(epochs):
+                if dropout_generator is not None and dropouts:
+                    # a mask source per epoch, from the call's dropout
+                    # stream: k one-epoch partial_fit calls then draw the
+                    # masks of one k-epoch fit
+                    source = mask_source(dropout_generator)
+                    for layer in dropouts:
+                        layer.generator = source
                 self.notify("on_epoch_begin", **on_epoch_kwargs)
                 self.run_single_epoch(
                     iterator, training=True, prefix="train", step_fn=self.train_step
