@@ -43,6 +43,8 @@ def _estimators():
         (MLPRegressor(hidden_layer_sizes=(8,), max_iter=20, standardize_target=True,
                       device=DEVICE, random_state=0), X[:, 0] * 10),
         (Perceptron(max_iter=10, device=DEVICE), Y),
+        (MLPClassifier((8,), max_iter=20, ensemble_size=3, device=DEVICE, random_state=0),
+         Y),
     ]
 
 
@@ -52,7 +54,7 @@ def _outputs(est, X):
 
 
 # ------------------------------------------------------------------ skops
-@pytest.mark.parametrize("index", range(3))
+@pytest.mark.parametrize("index", range(4))
 def test_skops_round_trip_of_each_estimator_fitted_or_not(index):
     est, y = _estimators()[index]
     data = sio.dumps(est)
@@ -209,6 +211,28 @@ def test_onnx_applies_the_numerical_embedding(scaling, dtype):
                                   random_state=0), X_bin, X[:, 0] * 10)
     values, = _session(reg, X_bin[:1], dtype).run(None, onnx_inputs(X_new, dtype))
     np.testing.assert_allclose(values.ravel(), reg.predict(X_new), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("target", ["multiclass", "binary", "multilabel", "regression",
+                                    "poisson", "no hidden layer"])
+def test_onnx_averages_an_ensembles_members(target, dtype):
+    X_new = X * np.random.default_rng(5).uniform(0.5, 2, X.shape)
+    params = dict(hidden_layer_sizes=() if target == "no hidden layer" else (8,),
+                  ensemble_size=3, max_iter=30, device=DEVICE, random_state=0,
+                  numerical_embedding="periodic" if target == "binary" else None)
+    if target in ("regression", "poisson"):
+        y = X[:, 0] * 10 if target == "regression" else np.round(X[:, 0])
+        reg = _quiet_fit(MLPRegressor(
+            loss="squared_error" if target == "regression" else "poisson", **params), X, y)
+        values, = _session(reg, X[:1], dtype).run(None, onnx_inputs(X_new, dtype))
+        np.testing.assert_allclose(values.ravel(), reg.predict(X_new), rtol=1e-5, atol=1e-4)
+        return
+    y = {"binary": Y == 1, "multilabel": np.c_[Y == 1, X[:, 0] > 5.8]}.get(target, Y)
+    clf = _quiet_fit(MLPClassifier(**params), X, np.asarray(y).astype(int))
+    labels, proba = _session(clf, X[:1], dtype).run(None, onnx_inputs(X_new, dtype))
+    np.testing.assert_array_equal(labels, clf.predict(X_new))
+    np.testing.assert_allclose(proba, clf.predict_proba(X_new), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("activation", ["step", "sigmoid"])

@@ -51,6 +51,7 @@ FACTORS = {
     "round_trip": [None, "pickle", "save_load"],
     "n_iter_no_change": ["auto", 2],
     "numerical_embedding": [None, "periodic"],
+    "ensemble_size": [1, 3],
 }
 
 
@@ -130,7 +131,7 @@ def test_the_covering_array_covers_every_allowed_pair():
             for vb in FACTORS[b]:
                 if _pair_allowed(a, va, b, vb):
                     assert any(row[a] == va and row[b] == vb for row in ROWS), (a, va, b, vb)
-    assert len(ROWS) <= 30  # pairwise, not the 331,776 combinations
+    assert len(ROWS) <= 30  # pairwise, not the 3,981,312 combinations
 
 
 # ------------------------------------------------------------------ data
@@ -164,7 +165,8 @@ def _estimator(row, **overrides):
                   dropout=row["dropout"],
                   ema_momentum=row["ema_momentum"], input_scaling=row["input_scaling"],
                   n_iter_no_change=row["n_iter_no_change"],
-                  numerical_embedding=row["numerical_embedding"])
+                  numerical_embedding=row["numerical_embedding"],
+                  ensemble_size=row["ensemble_size"])
     if row["task"] == "classifier":
         params["class_weight"] = row["class_weight"]
         cls = MLPClassifier
@@ -265,6 +267,9 @@ def test_settings_that_meet_work_together(row, tmp_path):
                                    *settings.hidden_layer_sizes, est.n_outputs_]
     assert network.dtype == settings.dtype
     assert (network.input_shift is None) == (row["input_scaling"] is None)
+    assert (network.ensemble_scales is None) == (row["ensemble_size"] == 1)
+    assert est.coefs_[-1].shape == (() if row["ensemble_size"] == 1 else (
+        row["ensemble_size"],)) + (settings.hidden_layer_sizes[-1], est.n_outputs_)
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["round_trip"] is not None],

@@ -30,6 +30,12 @@ class FittedNetwork:
        ``z = z @ W + b`` (the logits);
     4. ``output_activation`` of the logits: ``'softmax'``, ``'logistic'``
        (one sigmoid per column), ``'exp'``, ``'identity'``;
+
+       with ``ensemble_scales`` (an ensemble of ``k`` members,
+       ``ensemble_size=k``), steps 3 and 4 run once per member ``i``, on
+       ``z * ensemble_scales[i]`` and with ``coefs[-1][i]`` and
+       ``intercepts[-1][i]`` as the last layer, and the outputs are the
+       mean of the ``k`` members' outputs;
     5. for a regressor, ``z * target_scale + target_shift``; for a
        classifier, the labels from ``classes`` (the largest column, or a
        single column's sign for two classes; each column's sign for
@@ -59,6 +65,10 @@ class FittedNetwork:
         The fitted input scaling, when ``input_scaling`` is on.
     input_clip : float or None
         The soft clip's bound, when the input scaling clips.
+    ensemble_scales : ndarray of shape (k, fan_in) or None
+        An ensemble's per-member scales of the first layer's inputs; then
+        ``coefs[-1]`` has shape (k, fan_in, n_outputs) and
+        ``intercepts[-1]`` (k, n_outputs).
     embedding : dict or None
         The numerical embedding: ``'kind'`` (``'periodic'``), ``'columns'``
         (int array of the embedded columns), ``'passed'`` (the others, in
@@ -100,6 +110,7 @@ class FittedNetwork:
     input_scale: np.ndarray = None
     input_clip: float = None
     embedding: dict = None
+    ensemble_scales: np.ndarray = None
     target_shift: np.ndarray = None
     target_scale: np.ndarray = None
     state: dict = field(default_factory=dict, repr=False)
@@ -108,7 +119,7 @@ class FittedNetwork:
     @property
     def layer_sizes(self):
         """Widths of every layer, input to output."""
-        return [self.coefs[0].shape[0], *(W.shape[1] for W in self.coefs)]
+        return [self.coefs[0].shape[-2], *(W.shape[-1] for W in self.coefs)]
 
 
 def module_arrays(module):
@@ -118,7 +129,7 @@ def module_arrays(module):
         return tensor.detach().cpu().double().numpy().copy()
 
     arrays = dict(
-        coefs=tuple(numpy(linear.weight).T for linear in module.linears),
+        coefs=tuple(numpy(linear.weight).swapaxes(-1, -2) for linear in module.linears),
         intercepts=tuple(numpy(linear.bias) for linear in module.linears),
         dtype="float64" if module.linears[0].weight.dtype == torch.float64 else "float32",
         tensors={name: value.detach().cpu() for name, value in module.state_dict().items()},
@@ -130,6 +141,9 @@ def module_arrays(module):
             passed=embedding.passed.cpu().numpy().astype(np.int64),
             frequencies=numpy(embedding.frequencies), weight=numpy(embedding.weight),
             bias=numpy(embedding.bias))
+    ensemble = getattr(module, "ensemble", None)
+    if ensemble is not None:
+        arrays["ensemble_scales"] = numpy(ensemble.member_scales)
     scaling = getattr(module, "scaling", None)
     if scaling is not None:
         arrays.update(input_shift=numpy(scaling.shift), input_scale=numpy(scaling.scale),

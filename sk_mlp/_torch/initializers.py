@@ -56,12 +56,15 @@ def fill_weights(linears, fill, nonlinearity, generator):
     """Fill the weights of ``linears`` with ``fill``; zero their biases.
 
     Values are drawn on the CPU from ``generator`` and copied, so a seed gives
-    the same initial weights on every device.
+    the same initial weights on every device. A stack of matrices (an
+    ensemble's output layers) is filled matrix by matrix, each with its own
+    fan-in and fan-out.
     """
     with torch.no_grad():
         for layer in linears:
             weight = torch.empty(layer.weight.shape, dtype=layer.weight.dtype)
-            fill(weight, generator, nonlinearity)
+            for matrix in weight.view(-1, *weight.shape[-2:]):
+                fill(matrix, generator, nonlinearity)
             layer.weight.copy_(weight)
             layer.bias.zero_()
 
@@ -71,13 +74,16 @@ def sklearn_glorot(linears, rng, activation):
     biases uniform in +-sqrt(f / (fan_in + fan_out)) (f = 2 for the logistic
     activation, 6 otherwise), drawn from the NumPy ``RandomState`` ``rng`` in
     scikit-learn's order and shapes, so that the same ``random_state`` gives
-    the same starting weights as ``sklearn.neural_network``."""
+    the same starting weights as ``sklearn.neural_network``. An ensemble's
+    output layers are drawn in turn, member by member."""
     factor = 2.0 if activation in ("logistic", "sigmoid") else 6.0
     with torch.no_grad():
         for layer in linears:
-            fan_out, fan_in = layer.weight.shape
+            fan_out, fan_in = layer.weight.shape[-2:]
             bound = np.sqrt(factor / (fan_in + fan_out))
-            coef = rng.uniform(-bound, bound, (fan_in, fan_out))
-            intercept = rng.uniform(-bound, bound, fan_out)
-            layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(coef.T)))
-            layer.bias.copy_(torch.from_numpy(intercept))
+            for weight, bias in zip(layer.weight.view(-1, fan_out, fan_in),
+                                    layer.bias.view(-1, fan_out)):
+                coef = rng.uniform(-bound, bound, (fan_in, fan_out))
+                intercept = rng.uniform(-bound, bound, fan_out)
+                weight.copy_(torch.from_numpy(np.ascontiguousarray(coef.T)))
+                bias.copy_(torch.from_numpy(intercept))

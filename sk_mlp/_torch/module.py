@@ -6,6 +6,7 @@ from torch import nn
 
 from .activations import ACTIVATIONS
 from .embeddings import EMBEDDINGS
+from .ensemble import ENSEMBLE_MEANS, EnsembleHeads, EnsembleInputs
 
 
 # dropout masks compare 15-bit uniform integers with the keep rate's share
@@ -143,11 +144,20 @@ class MLPModule(nn.Module):
         through that embedding (``embeddings.EMBEDDINGS``) before the first
         linear layer.
     embedded_columns : tuple of int
+    ensemble_size : int
+        Above 1, an efficient ensemble of that many members (see
+        ``ensemble``): the first linear layer reads each member's copy of the
+        inputs through an :class:`EnsembleInputs`, the last is an
+        :class:`EnsembleHeads`. In training mode the outputs are then the
+        members' (rows, k, n_outputs); in evaluation mode, the logits of the
+        members' mean output (``ENSEMBLE_MEANS[output_activation]``).
+    output_activation : str
+        Key of ``losses.OUTPUTS``: how members' outputs are averaged.
     """
 
     def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation, dropout,
                  input_dropout=0.0, input_scaling=None, numerical_embedding=None,
-                 embedded_columns=()):
+                 embedded_columns=(), ensemble_size=1, output_activation="identity"):
         super().__init__()
         layers = [InvertedDropout(input_dropout)] if input_dropout > 0 else []
         if input_scaling is not None:
@@ -156,32 +166,50 @@ class MLPModule(nn.Module):
         if numerical_embedding is not None:
             layers.append(EMBEDDINGS[numerical_embedding](n_inputs, embedded_columns))
             fan_in = layers[-1].n_outputs
+        self.ensemble_size = int(ensemble_size)
+        # a registry key, not its function: the module stays picklable
+        self.output_activation = output_activation
+        if self.ensemble_size > 1:
+            ENSEMBLE_MEANS[output_activation]  # an unknown output fails here
+            layers.append(EnsembleInputs(self.ensemble_size, fan_in))
         for width, rate in zip(hidden_layer_sizes, dropout):
             layers.append(_linear(fan_in, width))
             layers.append(ACTIVATIONS[activation]())
             if rate > 0:
                 layers.append(InvertedDropout(rate))
             fan_in = width
-        layers.append(_linear(fan_in, n_outputs))
+        layers.append(_linear(fan_in, n_outputs) if self.ensemble_size == 1
+                      else EnsembleHeads(self.ensemble_size, fan_in, n_outputs))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x, dropout_generator=None):
         """Outputs (logits); with ``dropout_generator``, dropout is applied
-        with masks from it even in eval mode (Monte-Carlo dropout)."""
+        with masks from it even in eval mode (Monte-Carlo dropout). An
+        ensemble's outputs are its members' in training mode, their mean's
+        in evaluation mode."""
         if dropout_generator is None:
-            return self.layers(x)
-        source = mask_source(dropout_generator)
-        for layer in self.layers:
-            if isinstance(layer, InvertedDropout):
-                x = layer.sample(x, source)
-            else:
-                x = layer(x)
-        return x
+            x = self.layers(x)
+        else:
+            source = mask_source(dropout_generator)
+            for layer in self.layers:
+                if isinstance(layer, InvertedDropout):
+                    x = layer.sample(x, source)
+                else:
+                    x = layer(x)
+        if self.ensemble_size == 1 or self.training:
+            return x
+        return ENSEMBLE_MEANS[self.output_activation](x)
 
     @property
     def linears(self):
-        """The ``nn.Linear`` layers, input to output."""
-        return [m for m in self.layers if isinstance(m, nn.Linear)]
+        """The ``nn.Linear`` layers, input to output (an ensemble's last:
+        its :class:`EnsembleHeads`)."""
+        return [m for m in self.layers if isinstance(m, (nn.Linear, EnsembleHeads))]
+
+    @property
+    def ensemble(self):
+        """The :class:`EnsembleInputs` layer of an ensemble, or None."""
+        return next((m for m in self.layers if isinstance(m, EnsembleInputs)), None)
 
     @property
     def scaling(self):

@@ -1,7 +1,8 @@
 """Registry of optimisers: public ``solver`` name -> torch class and its options.
 
-Weight decay is applied to weight matrices only: every optimiser gets a
-parameter group that sets ``weight_decay=0`` for the biases.
+Weight decay is applied to weight matrices only: every optimiser gets
+parameter groups that set ``weight_decay=0`` for the biases (and an
+ensemble's input scales).
 """
 
 import functools
@@ -58,9 +59,12 @@ def optimizer_params(est, device, weight_decay, learning_rate):
         "optimizer__weight_decay": weight_decay,  # explicit: AdamW's default is 0.01
     }
     if weight_decay > 0 or est.alpha > 0:
-        # skorch matches parameter names with fnmatch: no decay on biases.
-        # (Without decay one group is enough, and one group steps faster.)
-        params["optimizer__param_groups"] = [("*bias", {"weight_decay": 0.0})]
+        # skorch matches parameter names with fnmatch: no decay on biases,
+        # nor on an ensemble's input scales (random signs, not weights to
+        # shrink); skorch makes no group where nothing matches. (Without
+        # decay one group is enough, and one group steps faster.)
+        params["optimizer__param_groups"] = [("*bias", {"weight_decay": 0.0}),
+                                             ("*member_scales", {"weight_decay": 0.0})]
     params.update({f"optimizer__{k}": v for k, v in options(est).items()})
     if fused_available(cls, torch.device(device).type):
         params["optimizer__fused"] = True

@@ -107,7 +107,15 @@ class TrainingNet(NeuralNet):
             # loss is an unbiased estimate of the weighted mean loss and a
             # batch of zero weights contributes 0 (not 0/0).
             y_true, weight = y_true
-        per_sample = self.criterion_(y_pred, y_true)
+        if y_pred.ndim == 3:
+            # an ensemble's members (rows, k, outputs) in training: a row's
+            # loss is the mean of its members' losses
+            rows, members = y_pred.shape[:2]
+            per_sample = self.criterion_(y_pred.flatten(0, 1),
+                                         y_true.repeat_interleave(members, dim=0))
+            per_sample = per_sample.view(rows, members)
+        else:
+            per_sample = self.criterion_(y_pred, y_true)
         if per_sample.ndim > 1:
             per_sample = per_sample.mean(dim=1)
         if weight is None:
@@ -126,7 +134,7 @@ class TrainingNet(NeuralNet):
             # alpha's gradient alpha * W / n as the optimiser's coupled weight
             # decay: the same step, computed inside its (fused) kernel
             decay = self.base_weight_decay + self.l2_alpha / len(batch[0])
-            group = self.optimizer_.param_groups[-1]  # the weights (biases: group 0)
+            group = self.optimizer_.param_groups[-1]  # the weights (the groups without decay come first)
             if group["weight_decay"] != decay:
                 group["weight_decay"] = decay
         step = super().train_step(batch, **fit_params)

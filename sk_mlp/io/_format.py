@@ -402,7 +402,7 @@ def _check_architecture(cls, state, path):
     try:
         buffer_values, buffer_tensors = getattr(cls, "_declared_buffers",
                                                 lambda state: (0, 0))(state)
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _invalid(path, f"its architecture is not recorded ({exc!r})") from exc
     n_params += buffer_values
     if n_params > MAX_PARAMETERS:

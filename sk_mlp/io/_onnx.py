@@ -152,12 +152,46 @@ def _forward(g, net, x):
                 g.const(1.0), g.node("Mul", [ratio, ratio])])])])
     if net.embedding is not None:
         x = _periodic_embedding(g, net.embedding, x)
+    scales = net.ensemble_scales
+    if scales is not None:  # member i's copy of every row: rows (n * k, d)
+        x = g.node("Mul", [g.node("Reshape", [x, g.const(np.array(
+            [-1, 1, scales.shape[1]], dtype=np.int64))]), g.const(scales, "member_scales")])
+        x = g.node("Reshape", [x, g.const(np.array([-1, scales.shape[1]], dtype=np.int64))])
     last = len(net.coefs) - 1
     for index, (weight, bias) in enumerate(zip(net.coefs, net.intercepts)):
+        if index == last and scales is not None:
+            return _ensemble_heads(g, net, x, weight, bias)
         x = g.node("Gemm", [x, g.const(weight, "W"), g.const(bias, "B")])
         if index < last:
             x = _activation(g, x, net.hidden_activation)
     return x
+
+
+def _ensemble_heads(g, net, x, weight, bias):
+    """An ensemble's last step: member i's rows (``x``, member-minor, of
+    shape (n * k, fan_in)) through its own layer ``weight[i]``, then the
+    logits of the members' mean output, as ``sk_mlp._torch.ensemble``'s
+    ``ENSEMBLE_MEANS`` gives them (in ``log`` of the mean form: a member's
+    probabilities are at most 1, so their mean neither overflows nor, for
+    every class at once, underflows)."""
+    k, fan_in, _ = weight.shape
+    members = g.node("Transpose", [g.node("Reshape", [x, g.const(np.array(
+        [-1, k, fan_in], dtype=np.int64))])], perm=[1, 0, 2])  # (k, n, fan_in)
+    z = g.node("Add", [g.node("MatMul", [members, g.const(weight, "W")]),
+                       g.const(bias[:, None, :], "B")])  # (k, n, out)
+
+    def mean(values):
+        return g.node("Mul", [g.node("ReduceSum", [values, g.const(
+            np.array([0], dtype=np.int64))], keepdims=0), g.const(1.0 / k)])
+
+    if net.output_activation == "identity":
+        return mean(z)
+    if net.output_activation == "logistic":
+        return g.node("Sub", [g.node("Log", [mean(g.node("Sigmoid", [z]))]),
+                              g.node("Log", [mean(g.node("Sigmoid", [g.node("Neg", [z])]))])])
+    if net.output_activation == "softmax":
+        return g.node("Log", [mean(g.node("Softmax", [z], axis=2))])
+    return g.node("Log", [mean(g.node("Exp", [z]))])  # 'exp'
 
 
 def _periodic_embedding(g, embedding, x):

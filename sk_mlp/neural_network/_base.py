@@ -115,9 +115,10 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "input_scaling": [StrOptions(set(INPUT_SCALINGS)), None],
         "ema_momentum": [Interval(Real, 0, 1, closed="left")],
         "numerical_embedding": [StrOptions(set(EMBEDDINGS)), None],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     }
-    # pickles and skops files of 0.1.0 and 0.2.0 have no numerical_embedding
-    _params_added = {"numerical_embedding": None}
+    # pickles and skops files of 0.1.0 and 0.2.0 have neither
+    _params_added = {"numerical_embedding": None, "ensemble_size": 1}
 
     @abstractmethod
     def __init__(
@@ -156,6 +157,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         input_scaling,
         ema_momentum,
         numerical_embedding=None,
+        ensemble_size=1,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -190,6 +192,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         self.input_scaling = input_scaling
         self.ema_momentum = ema_momentum
         self.numerical_embedding = numerical_embedding
+        self.ensemble_size = ensemble_size
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -386,7 +389,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                     n_outputs=n_outputs, activation=self.activation,
                     dropout=settings.dropout, input_scaling=self.input_scaling,
                     numerical_embedding=self.numerical_embedding,
-                    embedded_columns=tuple(embedded))
+                    embedded_columns=tuple(embedded), ensemble_size=self.ensemble_size,
+                    output_activation=self._output_activation())
 
     def _initialise(self, X, sample_weight, init_gen):
         """Fresh weights and, with ``input_scaling``, the statistics of the
@@ -401,6 +405,9 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         embedding = self.net_.module_.embedding
         if embedding is not None:
             embedding.reset(init_gen)
+        ensemble = self.net_.module_.ensemble
+        if ensemble is not None:
+            ensemble.reset(init_gen)
         if self.init == "sklearn":
             # a fresh RandomState for an int seed, as scikit-learn's fit
             sklearn_glorot(self.net_.module_.linears,
@@ -425,16 +432,18 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         fitted_hidden = tuple(layer.out_features for layer in module.linears[:-1])
         if (fitted_hidden != settings.hidden_layer_sizes
                 or (module.scaling is None) != (self.input_scaling is None)
-                or fitted_embedding != self.numerical_embedding):
+                or fitted_embedding != self.numerical_embedding
+                or module.ensemble_size != self.ensemble_size):
             raise ValueError(
                 "warm_start and partial_fit continue the fitted network (hidden "
                 f"layers {fitted_hidden}, input scaling "
                 f"{'on' if module.scaling is not None else 'off'}, numerical "
-                f"embedding {fitted_embedding!r}), which does not match "
+                f"embedding {fitted_embedding!r}, ensemble size "
+                f"{module.ensemble_size}), which does not match "
                 f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
                 f"input_scaling={self.input_scaling!r}, numerical_embedding="
-                f"{self.numerical_embedding!r}; fit with warm_start=False to build "
-                "a new network."
+                f"{self.numerical_embedding!r}, ensemble_size={self.ensemble_size!r}; "
+                "fit with warm_start=False to build a new network."
             )
         learning_rate = None
         if incremental and settings.learning_rate == self.settings_.learning_rate:

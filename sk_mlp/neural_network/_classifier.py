@@ -106,6 +106,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         input_scaling="standard",
         ema_momentum=0.0,
         numerical_embedding=None,
+        ensemble_size=1,
     ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
@@ -143,6 +144,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             input_scaling=input_scaling,
             ema_momentum=ema_momentum,
             numerical_embedding=numerical_embedding,
+            ensemble_size=ensemble_size,
         )
 
     _parameter_constraints = {

@@ -228,8 +228,29 @@ default=@SCHEDULE@
         so each epoch costs more. The embedding is part of the network: a
         warm start or ``partial_fit`` keeps it (it cannot be switched on or
         off there), ``sk_mlp.save`` and skops save it, ``coefs_[0]`` acts on
-        the embedded columns, and ``export_network`` and ONNX export do not
-        support it yet (they raise). None: no embedding, as scikit-learn.
+        the embedded columns, and ``export_network`` and ONNX export include
+        it. None: no embedding, as scikit-learn.
+
+    ensemble_size : int, default=1
+        Above 1, an efficient ensemble of that many networks trained at
+        once (the BatchEnsemble "mini" form of TabM, Gorishniy et al., ICLR
+        2025): each row is copied once per member, member ``i``'s copy is
+        multiplied column by column by its own trained scales (starting as
+        random signs) before the first layer, the hidden layers' weights are
+        shared, and each member has its own output layer. Training
+        minimises the mean of the members' losses; ``predict_proba`` is the
+        mean of the members' probabilities and a regressor's prediction the
+        mean of their predictions, and early stopping judges that mean on
+        its validation split. ``alpha`` penalises every member's output
+        layer as it would a single network's; ``weight_decay`` leaves the
+        scales alone, as it does biases. An epoch costs up to
+        ``ensemble_size`` times a single network's arithmetic.
+        ``coefs_[-1]`` and ``intercepts_[-1]`` then hold one matrix and one
+        vector per member (shapes (ensemble_size, fan_in, n_outputs) and
+        (ensemble_size, n_outputs)), and ``export_network()`` has the scales
+        as ``ensemble_scales``; ``sk_mlp.save``, skops and ONNX export
+        include the ensemble, and a warm start or ``partial_fit`` keeps its
+        size. 1: a single network.
 """
 
 MLP_ATTRIBUTES = """\
@@ -249,10 +270,13 @@ MLP_ATTRIBUTES = """\
         Output activation.
 
     coefs_ : list of ndarray
-        ``coefs_[i]`` is the (fan_in, fan_out) weight matrix of layer ``i``.
+        ``coefs_[i]`` is the (fan_in, fan_out) weight matrix of layer ``i``
+        (with ``ensemble_size`` k > 1, ``coefs_[-1]`` is (k, fan_in,
+        fan_out): one output layer per member).
 
     intercepts_ : list of ndarray
-        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
+        ``intercepts_[i]`` is the bias vector of layer ``i + 1`` (an
+        ensemble's last: (k, fan_out)).
 
     n_params_ : int
         Number of trainable parameters: ``(d+1)*h + (h+1)*k`` for one hidden

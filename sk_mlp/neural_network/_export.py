@@ -85,13 +85,21 @@ class NetworkExportMixin:
 
     @staticmethod
     def _declared_buffers(state):
-        """``(values, tensors)`` the recorded architecture holds besides its
-        weights and biases: the input scaling's shift and scale, and the
-        numerical embedding's frequencies, maps and biases."""
+        """``(values, tensors)`` the recorded architecture holds besides one
+        weight and bias per layer: the input scaling's shift and scale, the
+        numerical embedding's frequencies, maps and biases, and an
+        ensemble's input scales and its other members' output layers."""
         module = state["module"]
         values = tensors = 0
+        members = module.get("ensemble_size", 1)
+        if not isinstance(members, int) or isinstance(members, bool) or members < 1:
+            raise ValueError(f"its ensemble size {members!r} is not a positive integer")
+        if members > 1:
+            sizes = NetworkExportMixin._declared_layer_sizes(state)
+            values, tensors = members * sizes[0] + (members - 1) * (
+                sizes[-2] + 1) * sizes[-1], 1
         if module.get("input_scaling") is not None:
-            values, tensors = 2 * module["n_inputs"], 2
+            values, tensors = values + 2 * module["n_inputs"], tensors + 2
         n_embedded = len(module.get("embedded_columns") or ())
         if module.get("numerical_embedding") is not None:
             values = values + n_embedded * PARAMETERS_PER_COLUMN
@@ -107,6 +115,9 @@ class NetworkExportMixin:
         # have none
         module["input_scaling"] = state["module"].get("input_scaling")
         module["numerical_embedding"] = state["module"].get("numerical_embedding")
+        # files written before ensemble_size existed hold single networks
+        module["ensemble_size"] = state["module"].get("ensemble_size", 1)
+        module["output_activation"] = self._output_activation()
         if (module["activation"] not in ACTIVATIONS or state["dtype"] not in DTYPES
                 or module["input_scaling"] not in (None, *INPUT_SCALINGS)
                 or module["numerical_embedding"] not in (None, *EMBEDDINGS)):
@@ -127,6 +138,7 @@ class NetworkExportMixin:
         self.n_iter_ = int(state.get("n_iter", len(state["history"])))
         settings = self._imported_settings(state, module)
         if (settings.hidden_layer_sizes != tuple(module["hidden_layer_sizes"])
+                or module["ensemble_size"] != self.ensemble_size
                 or settings.dropout != tuple(module["dropout"])
                 or settings.dtype != state["dtype"]):
             raise ValueError("its settings do not match its architecture")

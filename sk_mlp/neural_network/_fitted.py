@@ -15,13 +15,16 @@ class FittedAttributesMixin:
         """(weight as (fan_in, fan_out), bias) of every layer in float64, with
         a 'standard' input scaling folded into the first, so they act on the
         inputs as given: x W + b = ((x - shift) * scale) W' + b' (not
-        behind a numerical embedding, which the first layer reads)."""
+        behind a numerical embedding, which the first layer reads, nor behind
+        an ensemble's input scales). An ensemble's output layer is a stack of
+        (fan_in, fan_out) matrices, one per member."""
         module = self.net_.module_
-        layers = [(layer.weight.detach().cpu().double().numpy().T,
+        layers = [(layer.weight.detach().cpu().double().numpy().swapaxes(-1, -2),
                    layer.bias.detach().cpu().double().numpy())
                   for layer in module.linears]
         scaling = module.scaling
-        if scaling is not None and not scaling.clip and module.embedding is None:
+        if (scaling is not None and not scaling.clip and module.embedding is None
+                and module.ensemble is None):
             shift = scaling.shift.cpu().double().numpy()
             scale = scaling.scale.cpu().double().numpy()
             weight, bias = layers[0]

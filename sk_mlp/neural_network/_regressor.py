@@ -109,6 +109,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         input_scaling="standard",
         ema_momentum=0.99,
         numerical_embedding=None,
+        ensemble_size=1,
     ):
         self.loss = loss
         self.standardize_target = standardize_target
@@ -146,6 +147,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             input_scaling=input_scaling,
             ema_momentum=ema_momentum,
             numerical_embedding=numerical_embedding,
+            ensemble_size=ensemble_size,
         )
 
     _parameter_constraints = {
