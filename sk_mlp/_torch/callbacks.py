@@ -114,8 +114,9 @@ class Monitor(Callback):
             self._load(net, self.best_params_)
             # marks the epoch whose weights the model keeps
             net.history[self.best_epoch_ - 1]["restored"] = True
-        elif not bool(torch.isfinite(self._params(net)).all()):
-            # diverged, or interrupted in the middle of a diverging step
+        elif self.diverged_ or not bool(torch.isfinite(self._params(net)).all()):
+            # diverged (a non-finite loss from finite but exploded weights
+            # included), or interrupted in the middle of a diverging step
             self.diverged_ = True
             self._load(net, self.finite_params_)
 
