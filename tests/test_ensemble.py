@@ -161,9 +161,13 @@ def test_partial_fit_calls_train_as_fit_does(device):
 
 def test_monte_carlo_dropout_averages_the_ensemble(device):
     X, y = load_diabetes(return_X_y=True)
-    reg = _fit(MLPRegressor(hidden_layer_sizes=(32,), ensemble_size=K, dropout=0.3, max_iter=20,
-                            random_state=0, device=device), X, y)
+    # without early stopping the fit ends on a training epoch: the passes
+    # must still be the ensemble's predictions, one per row
+    reg = _fit(MLPRegressor(hidden_layer_sizes=(32,), ensemble_size=K, dropout=0.3,
+                            early_stopping=False, max_iter=20, random_state=0,
+                            device=device), X, y)
     mean, std = reg.predict_mc(X[:50], n_samples=20)
+    assert mean.shape == std.shape == (50,)
     again, _ = reg.predict_mc(X[:50], n_samples=20)
     np.testing.assert_array_equal(mean, again)  # masks from random_state
     assert (std > 0).all()

@@ -186,7 +186,8 @@ class MLPModule(nn.Module):
         """Outputs (logits); with ``dropout_generator``, dropout is applied
         with masks from it even in eval mode (Monte-Carlo dropout). An
         ensemble's outputs are its members' in training mode, their mean's
-        in evaluation mode."""
+        in evaluation mode and in a Monte-Carlo pass (a prediction, whatever
+        mode a fit left the module in)."""
         if dropout_generator is None:
             x = self.layers(x)
         else:
@@ -196,7 +197,7 @@ class MLPModule(nn.Module):
                     x = layer.sample(x, source)
                 else:
                     x = layer(x)
-        if self.ensemble_size == 1 or self.training:
+        if self.ensemble_size == 1 or (self.training and dropout_generator is None):
             return x
         return ENSEMBLE_MEANS[self.output_activation](x)
 
