@@ -365,6 +365,9 @@ def _check_header(meta, path):
 
 def _construct(cls, params, device, path):
     try:
+        # a parameter added since the file was written takes the value its
+        # model computed with, not today's default (ensemble_size: 1)
+        params = {**getattr(cls, "_params_added", {}), **params}
         if device is not None:
             params = {**params, "device": device}
         estimator = cls(**params)
