@@ -10,6 +10,7 @@ _SKLEARN_EQUIVALENT = {
     "standardize_target": False,
     "input_scaling": None,
     "ema_momentum": 0.0,
+    "ensemble_size": 1,
 }
 
 

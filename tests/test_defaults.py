@@ -182,8 +182,10 @@ def test_standard_input_scaling_equals_a_standard_scaler_in_front(Estimator, dev
 
     X, y = _raw_table()
     X = X[:, :3]  # no indicator: StandardScaler scales every column
+    # one network: its scaling folds into coefs_[0] (an ensemble's input
+    # scales sit between)
     kwargs = dict(hidden_layer_sizes=(16,), max_iter=5, dropout=0.0, random_state=0,
-                  dtype="float64", device=device)
+                  dtype="float64", device=device, ensemble_size=1)
     inside = _fit(Estimator(**kwargs), X, y)
     outside = _fit(Estimator(input_scaling=None, **kwargs),
                    StandardScaler().fit_transform(X), y)

@@ -75,7 +75,7 @@ def test_unfitted_estimator_is_measured_at_fits_initialisation_and_left_alone():
 def test_fitted_regressor_is_measured_at_its_weights():
     X, _ = _data()
     y = X[:, 0]
-    reg = MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, device=DEVICE,
+    reg = MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, device=DEVICE, ensemble_size=1,
                        dtype="float64", random_state=0).fit(X, y)
     before = [p.detach().clone() for p in reg.net_.module_.parameters()]
     norms = gradient_norms(reg, X, y)

@@ -53,6 +53,7 @@ def test_the_export_states_what_predict_computes(scaling, device):
     X, y = _table()
     reg = _quiet(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding="periodic",
                               input_scaling=scaling, dtype="float64", max_iter=5,
+                              ensemble_size=1,
                               random_state=0, device=device), X, y)
     net = reg.export_network()
     emb = net.embedding

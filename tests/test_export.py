@@ -47,7 +47,7 @@ def test_a_classifier_predicts_what_its_export_computes(kind, activation, input_
     elif kind == "multilabel":
         X, y = make_multilabel_classification(n_samples=120, n_features=6, random_state=0)
     clf = MLPClassifier((7, 5), activation=activation, input_scaling=input_scaling,
-                        max_iter=15, device="cpu", random_state=0).fit(X, y)
+                        ensemble_size=1, max_iter=15, device="cpu", random_state=0).fit(X, y)
     net = clf.export_network()
     assert isinstance(net, FittedNetwork)
     assert net.layer_sizes == [X.shape[1], 7, 5, clf.n_outputs_]
@@ -83,7 +83,7 @@ def test_a_regressor_predicts_what_its_export_computes(loss, dtype):
     if loss == "poisson":
         y = np.exp(y / np.abs(y).max())
     reg = MLPRegressor(hidden_layer_sizes=(6,), loss=loss, dtype=dtype, input_scaling="standard",
-                       max_iter=20, device="cpu", random_state=0).fit(X, y)
+                       ensemble_size=1, max_iter=20, device="cpu", random_state=0).fit(X, y)
     net = reg.export_network()
     assert net.target_type == "continuous" and net.classes is None and net.dtype == dtype
     out = _logits(net, X)

@@ -103,7 +103,8 @@ def test_estimator_runs_on_requested_device(device):
 @pytest.mark.parametrize("hidden", [(), (7,), (7, 5)])
 def test_shapes_and_parameter_count(hidden, device):
     X, y = _data(MLPClassifier, d=4)
-    clf = MLPClassifier(hidden_layer_sizes=hidden, max_iter=3, device=device).fit(X, y)
+    clf = MLPClassifier(hidden_layer_sizes=hidden, max_iter=3, ensemble_size=1,
+                        device=device).fit(X, y)
     sizes = [4, *hidden, 3]
     assert clf.n_layers_ == len(hidden) + 2
     assert [W.shape for W in clf.coefs_] == list(zip(sizes[:-1], sizes[1:]))
@@ -115,14 +116,15 @@ def test_parameter_count_formula_one_hidden_layer(device):
     d, h, k = 6, 11, 4
     X, y = make_classification(n_samples=80, n_features=d, n_informative=4,
                                n_classes=k, random_state=0)
-    clf = MLPClassifier(hidden_layer_sizes=(h,), max_iter=1, device=device).fit(X, y)
+    clf = MLPClassifier(hidden_layer_sizes=(h,), max_iter=1, ensemble_size=1,
+                        device=device).fit(X, y)
     assert clf.n_params_ == (d + 1) * h + (h + 1) * k
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "logistic", "identity"])
 def test_activation_defines_the_forward_function(activation, device):
     X, y = _data(MLPClassifier)
-    clf = MLPClassifier(hidden_layer_sizes=(9, 6), activation=activation, max_iter=5,
+    clf = MLPClassifier(hidden_layer_sizes=(9, 6), activation=activation, max_iter=5, ensemble_size=1,
                         random_state=0, device=device).fit(X, y)
     np.testing.assert_allclose(clf.predict_proba(X), _reference_forward(clf, X, activation),
                                atol=1e-5)
@@ -186,7 +188,7 @@ def test_huge_weight_decay_shrinks_weights_but_not_class_prior_biases(device):
     X = rng.randn(600, 5)
     y = rng.choice(3, size=600, p=[0.6, 0.3, 0.1])
     priors = np.bincount(y) / len(y)
-    clf = MLPClassifier((16,), weight_decay=100.0, learning_rate_init=0.01, max_iter=100,
+    clf = MLPClassifier((16,), weight_decay=100.0, learning_rate_init=0.01, max_iter=100, ensemble_size=1,
                         random_state=0, device=device).fit(X, y)
     assert max(np.abs(W).max() for W in clf.coefs_) < 1e-2
     np.testing.assert_allclose(clf.predict_proba(X[:20]), np.tile(priors, (20, 1)), atol=0.02)
@@ -198,7 +200,7 @@ def test_huge_weight_decay_shrinks_weights_but_not_class_prior_biases(device):
 @pytest.mark.parametrize("solver", ["adam", "adamw", "sgd"])
 def test_weight_decay_reaches_weights_only(solver, device):
     X, y = _data(MLPClassifier)
-    clf = MLPClassifier((5,), solver=solver, weight_decay=0.3, alpha=0.0, max_iter=1,
+    clf = MLPClassifier((5,), solver=solver, weight_decay=0.3, alpha=0.0, max_iter=1, ensemble_size=1,
                         device=device).fit(X, y)
     optimizer = clf.net_.optimizer_
     expected_cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
@@ -222,7 +224,7 @@ def test_no_weight_decay_means_none_at_all(solver, device):
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_alpha_reaches_weights_only_as_a_decay_per_batch(solver, device):
     X, y = _data(MLPClassifier)
-    clf = MLPClassifier((5,), solver=solver, weight_decay=0.3, alpha=2.0, batch_size=len(X),
+    clf = MLPClassifier((5,), solver=solver, weight_decay=0.3, alpha=2.0, batch_size=len(X), ensemble_size=1,
                         max_iter=1, device=device).fit(X, y)
     names = dict((id(p), n) for n, p in clf.net_.module_.named_parameters())
     for group in clf.net_.optimizer_.param_groups:
@@ -299,7 +301,7 @@ def test_multiclass_probabilities(device):
 def test_binary_any_label_type(labels, device):
     X, y01 = make_classification(n_samples=150, n_features=5, random_state=0)
     y = labels[y01]
-    clf = MLPClassifier((16,), learning_rate_init=0.01, max_iter=100, random_state=0,
+    clf = MLPClassifier((16,), learning_rate_init=0.01, max_iter=100, random_state=0, ensemble_size=1,
                         device=device).fit(X, y)
     assert clf.n_outputs_ == 1 and clf.coefs_[-1].shape == (16, 1)
     np.testing.assert_array_equal(clf.classes_, labels)
@@ -388,7 +390,7 @@ def test_regressor_no_hidden_layer_is_linear_regression(device):
     from sklearn.linear_model import LinearRegression
 
     X, y = make_regression(n_samples=200, n_features=3, noise=0.5, random_state=0)
-    reg = MLPRegressor(hidden_layer_sizes=(), learning_rate_init=0.01, max_iter=300,
+    reg = MLPRegressor(hidden_layer_sizes=(), learning_rate_init=0.01, max_iter=300, ensemble_size=1,
                        alpha=0.0, weight_decay=0.0, early_stopping=False,
                        n_iter_no_change=np.inf, standardize_target=True,
                        random_state=0, device=device).fit(X, y)

@@ -404,7 +404,7 @@ def test_a_dead_units_subnormal_weights_do_not_survive_training(Est, device):
     with torch.no_grad():
         first.bias[0] = -1e4  # unit 0 never fires
         first.weight[0] = 1e-39
-        last.weight[:, 0] = 1e-39
+        last.weight[..., 0] = 1e-39  # (an ensemble: every member's)
     state = model.net_.optimizer_.state
     for param in (first.weight, last.weight, first.bias):
         for key in ("exp_avg", "exp_avg_sq"):
@@ -415,5 +415,5 @@ def test_a_dead_units_subnormal_weights_do_not_survive_training(Est, device):
     tensors = [*model.net_.module_.parameters(),
                *(v for s in state.values() for v in s.values() if v.ndim)]
     assert sum(_subnormals(t) for t in tensors) == 0
-    assert (first.weight[0] == 0).all() and (last.weight[:, 0] == 0).all()
+    assert (first.weight[0] == 0).all() and (last.weight[..., 0] == 0).all()
     assert np.isfinite(model.predict(X).astype(float)).all()

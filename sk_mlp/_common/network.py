@@ -90,8 +90,8 @@ class FittedNetwork:
     >>> from sklearn.datasets import load_iris
     >>> from sk_mlp import MLPClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier((8,), input_scaling=None, max_iter=20, device="cpu",
-    ...                     random_state=0).fit(X, y)
+    >>> clf = MLPClassifier((8,), input_scaling=None, ensemble_size=1, max_iter=20,
+    ...                     device="cpu", random_state=0).fit(X, y)
     >>> net = clf.export_network()
     >>> hidden = np.maximum(X @ net.coefs[0] + net.intercepts[0], 0)  # relu
     >>> proba = softmax(hidden @ net.coefs[1] + net.intercepts[1], axis=1)

@@ -106,7 +106,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         input_scaling="standard",
         ema_momentum=0.0,
         numerical_embedding=None,
-        ensemble_size=1,
+        ensemble_size=3,
     ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing

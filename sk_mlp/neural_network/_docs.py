@@ -231,7 +231,7 @@ default=@SCHEDULE@
         the embedded columns, and ``export_network`` and ONNX export include
         it. None: no embedding, as scikit-learn.
 
-    ensemble_size : int, default=1
+    ensemble_size : int, default=3
         Above 1, an efficient ensemble of that many networks trained at
         once (the BatchEnsemble "mini" form of TabM, Gorishniy et al., ICLR
         2025): each row is copied once per member, member ``i``'s copy is
@@ -250,7 +250,14 @@ default=@SCHEDULE@
         (ensemble_size, n_outputs)), and ``export_network()`` has the scales
         as ``ensemble_scales``; ``sk_mlp.save``, skops and ONNX export
         include the ensemble, and a warm start or ``partial_fit`` keeps its
-        size. 1: a single network.
+        size. 1: a single network, as scikit-learn. Why 3: over the quality
+        benchmark's 21 tables, 3 members are better beyond a fold std than
+        one network on Credit (RMSE 31.2 against 55.0, where RealMLP-TD
+        reaches 33.7) and on noisy regression (1.20 against 1.42; RealMLP-TD
+        1.18), and worse beyond one on none, at about twice the fit time
+        (median 2.1x); 2 members gain less (noisy regression 1.26), 4 about
+        as much at 2.3x, 8 lose Bikeshare (33.7 against 31.7) at 4.5x
+        (``benchmarks/results/candidates.md``).
 """
 
 MLP_ATTRIBUTES = """\
@@ -280,7 +287,10 @@ MLP_ATTRIBUTES = """\
 
     n_params_ : int
         Number of trainable parameters: ``(d+1)*h + (h+1)*k`` for one hidden
-        layer of width ``h``, ``d`` inputs and ``k`` outputs.
+        layer of width ``h``, ``d`` inputs and ``k`` outputs in a single
+        network (``ensemble_size=1``); an ensemble of ``m`` members adds its
+        ``m*d`` input scales and ``(m-1)*(h+1)*k`` for the other members'
+        output layers.
 
     loss_ : float
         Training loss of the last epoch.
