@@ -187,7 +187,7 @@ def test_random_search_samples_the_mlp_hyperparameters():
     for params in map(json.loads, results["best_params"]):
         assert set(params) == {"hidden_layer_sizes", "activation", "init",
                                "weight_decay", "dropout", "learning_rate_init",
-                               "numerical_embedding"}
+                               "numerical_embedding", "ensemble_size"}
     assert results["score"].between(0.5, 1).all()
 
 

@@ -336,8 +336,10 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     search : {"none", "grid", "random"}, default="none"
         Nested hyperparameter search inside each outer fold: over
         ``hidden_layer_sizes``, ``activation``, ``init``, ``weight_decay``,
-        ``dropout`` and ``learning_rate_init`` for sk_mlp's MLPs, ``C`` and
-        ``gamma`` for SVMs (the grid has 64 MLP candidates; mind the cost).
+        ``dropout`` and ``learning_rate_init`` for sk_mlp's MLPs (the random
+        search also over ``numerical_embedding`` and ``ensemble_size``),
+        ``C`` and ``gamma`` for SVMs (the grid has 64 MLP candidates; mind
+        the cost).
     n_iter : int, default=10
         Candidates per random search.
     log_target : bool, default=False

@@ -90,6 +90,7 @@ _MLP_DISTRIBUTIONS = {
     "dropout": uniform(0.0, 0.5),
     "learning_rate_init": loguniform(1e-4, 3e-2),
     "numerical_embedding": [None, "periodic"],
+    "ensemble_size": [1, 3, 5],
 }
 _SKLEARN_MLP_GRID = {
     "hidden_layer_sizes": [(100,), (256, 256)],
