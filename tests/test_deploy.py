@@ -144,6 +144,13 @@ def test_every_activation_has_an_onnx_form():
     assert set(ONNX_ACTIVATIONS) == set(REGISTRY)
 
 
+def test_every_numerical_embedding_has_an_onnx_form():
+    from sk_mlp._torch.embeddings import EMBEDDINGS
+    from sk_mlp.io._onnx import ONNX_EMBEDDING_FEATURES
+
+    assert set(ONNX_EMBEDDING_FEATURES) == set(EMBEDDINGS)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_onnx_matches_the_classifier(activation, dtype):
@@ -193,20 +200,21 @@ def test_onnx_applies_the_input_scaling(scaling, dtype):
     np.testing.assert_allclose(proba, clf.predict_proba(X_new), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("kind", ["periodic", "piecewise_linear"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("scaling", ["standard", None])
-def test_onnx_applies_the_numerical_embedding(scaling, dtype):
+def test_onnx_applies_the_numerical_embedding(scaling, dtype, kind):
     # a 0/1 column passes the embedding as it is; new rows beyond the range
     X_bin = np.c_[X, X[:, 3] > 1]
     X_new = np.c_[X * np.random.default_rng(4).uniform(0.5, 3, X.shape), X[:, 2] > 4]
-    clf = _quiet_fit(MLPClassifier((8,), numerical_embedding="periodic",
+    clf = _quiet_fit(MLPClassifier((8,), numerical_embedding=kind,
                                    input_scaling=scaling, max_iter=30, device=DEVICE,
                                    random_state=0), X_bin, Y)
     assert clf.export_network().embedding["passed"].tolist() == [4]
     labels, proba = _session(clf, X_bin[:1], dtype).run(None, onnx_inputs(X_new, dtype))
     np.testing.assert_array_equal(labels, clf.predict(X_new))
     np.testing.assert_allclose(proba, clf.predict_proba(X_new), rtol=1e-5, atol=1e-6)
-    reg = _quiet_fit(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding="periodic",
+    reg = _quiet_fit(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding=kind,
                                   input_scaling=scaling, max_iter=30, device=DEVICE,
                                   random_state=0), X_bin, X[:, 0] * 10)
     values, = _session(reg, X_bin[:1], dtype).run(None, onnx_inputs(X_new, dtype))

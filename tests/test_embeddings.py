@@ -1,5 +1,6 @@
-"""numerical_embedding: which columns it encodes, what it computes, what it
-learns, and how it meets warm starts, partial_fit and saved files."""
+"""numerical_embedding ('periodic', 'piecewise_linear'): which columns it
+encodes, what it computes, what it learns, and how it meets warm starts,
+partial_fit and saved files."""
 
 import json
 import warnings
@@ -8,11 +9,13 @@ import zipfile
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
 from sk_mlp import MLPClassifier, MLPRegressor, load, save
-from sk_mlp._torch.embeddings import EMBEDDING_DIM, N_FREQUENCIES, embedded_columns
+from sk_mlp._torch.embeddings import (EMBEDDING_DIM, EMBEDDINGS, N_BINS, N_FREQUENCIES,
+                                      PiecewiseLinearEmbedding, embedded_columns)
 
 
 def _quiet(est, *args, **kwargs):
@@ -48,32 +51,87 @@ def test_a_row_of_weight_0_does_not_decide_the_columns(device):
     assert reg.export_network().embedding["columns"].tolist() == [0, 1, 4]
 
 
+def _features(emb, values):
+    """The embedding's features of ``values`` (n, m), as FittedNetwork says."""
+    if emb["kind"] == "periodic":
+        angles = 2 * np.pi * values[:, :, None] * emb["frequencies"]
+        return np.concatenate([np.sin(angles), np.cos(angles)], axis=2)
+    edges = emb["edges"]
+    features = np.zeros((len(values), *edges.shape))[:, :, :-1]
+    for i, e in enumerate(edges):
+        bins = [t for t in range(len(e) - 1) if e[t + 1] > e[t]]
+        for t in bins:
+            f = (values[:, i] - e[t]) / (e[t + 1] - e[t])
+            if t != bins[0]:
+                f = np.maximum(f, 0)
+            if t != bins[-1]:
+                f = np.minimum(f, 1)
+            features[:, i, t] = f
+    return features
+
+
+@pytest.mark.parametrize("kind", list(EMBEDDINGS))
 @pytest.mark.parametrize("scaling", ["standard", "robust", None])
-def test_the_export_states_what_predict_computes(scaling, device):
+def test_the_export_states_what_predict_computes(scaling, kind, device):
     X, y = _table()
-    reg = _quiet(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding="periodic",
+    reg = _quiet(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding=kind,
                               input_scaling=scaling, dtype="float64", max_iter=5,
                               ensemble_size=1,
                               random_state=0, device=device), X, y)
     net = reg.export_network()
     emb = net.embedding
-    assert emb["frequencies"].shape == (3, N_FREQUENCIES)
-    assert emb["weight"].shape == (3, 2 * N_FREQUENCIES, EMBEDDING_DIM)
-    z = X.copy()
+    assert emb["kind"] == kind
+    n_features = 2 * N_FREQUENCIES if kind == "periodic" else N_BINS
+    assert emb["weight"].shape == (3, n_features, EMBEDDING_DIM)
+    # new rows beyond the training range too: the outer bins extrapolate
+    X_all = np.r_[X, 3 * X[:20]]
+    z = X_all.copy()
     if net.input_shift is not None:
         z = (z - net.input_shift) * net.input_scale
         if net.input_clip is not None:
             z = z / np.sqrt(1 + (z / net.input_clip) ** 2)
-    angles = 2 * np.pi * z[:, emb["columns"], None] * emb["frequencies"]
-    features = np.concatenate([np.sin(angles), np.cos(angles)], axis=2)
+    features = _features(emb, z[:, emb["columns"]])
     codes = np.maximum(np.einsum("nmk,mkd->nmd", features, emb["weight"]) + emb["bias"], 0)
-    z = np.c_[z[:, emb["passed"]], codes.reshape(len(X), -1)]
+    z = np.c_[z[:, emb["passed"]], codes.reshape(len(z), -1)]
     hidden = np.maximum(z @ net.coefs[0] + net.intercepts[0], 0)
     out = (hidden @ net.coefs[1] + net.intercepts[1]) * net.target_scale + net.target_shift
-    np.testing.assert_allclose(out.ravel(), reg.predict(X), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(out.ravel(), reg.predict(X_all), rtol=1e-9, atol=1e-9)
     assert net.layer_sizes[0] == 2 + 3 * EMBEDDING_DIM
+    own = N_FREQUENCIES if kind == "periodic" else N_BINS + 1
     assert reg.n_params_ == sum(w.size + b.size for w, b in zip(net.coefs, net.intercepts)) \
-        + 3 * (N_FREQUENCIES + (2 * N_FREQUENCIES + 1) * EMBEDDING_DIM)
+        + 3 * ((n_features + 1) * EMBEDDING_DIM + (own if kind == "periodic" else 0))
+
+
+@pytest.mark.parametrize("scaling", ["standard", None])
+def test_the_bins_are_quantiles_of_the_rows_that_count(scaling, device):
+    X, y = _table(n=400)
+    X[:, 4] = np.round(X[:, 4]).clip(0, 2)  # a count of three values: two bins
+    weights = np.ones(len(X))
+    weights[:10] = 0.0
+    X[:10, 0] = 1e6  # rows of weight 0 move no edge
+    reg = _quiet(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding="piecewise_linear",
+                              input_scaling=scaling, dtype="float64", max_iter=2,
+                              random_state=0, device=device), X, y, sample_weight=weights)
+    net = reg.export_network()
+    edges = net.embedding["edges"]
+    assert edges.shape == (3, N_BINS + 1)  # columns 0, 1 and 4
+    raw = np.quantile(X[10:, 0], np.linspace(0, 1, N_BINS + 1))
+    if scaling is not None:
+        raw = (raw - net.input_shift[0]) * net.input_scale[0]
+    np.testing.assert_allclose(edges[0], raw, rtol=1e-9, atol=1e-12)
+    widths = np.diff(edges[2])
+    assert (widths > 0).sum() == 2 and (widths[2:] == 0).all()
+
+
+def test_a_value_is_placed_in_its_bins():
+    emb = PiecewiseLinearEmbedding(1, (0,))
+    with torch.no_grad():
+        emb.edges.copy_(torch.tensor([[0.0, 1.0, 3.0] + [3.0] * (N_BINS - 2)]))
+    x = torch.tensor([[-1.0], [0.5], [2.0], [5.0]])
+    f = emb.features(x[:, emb.embedded]).numpy()[:, 0, :2]
+    # below the range the first bin goes negative, above it the last passes 1
+    np.testing.assert_allclose(f, [[-1.0, 0.0], [0.5, 0.0], [1.0, 0.5], [1.0, 2.0]])
+    assert (emb.features(x[:, emb.embedded])[:, 0, 2:] == 0).all()  # unused bins
 
 
 def test_the_embedding_fits_a_response_a_plain_network_smooths_over(device):
@@ -89,6 +147,43 @@ def test_the_embedding_fits_a_response_a_plain_network_smooths_over(device):
                       X[:1000], y[:1000])
     plain_r2, embedded_r2 = plain.score(X[1000:], y[1000:]), embedded.score(X[1000:], y[1000:])
     assert embedded_r2 > 0.9 and embedded_r2 > plain_r2 + 0.2, (plain_r2, embedded_r2)
+
+
+def test_the_bins_follow_a_skewed_column_a_plain_network_cannot(device):
+    # a log-normal column: standardised, most rows crowd near its minimum;
+    # quantile bins spread them out again
+    rng = np.random.default_rng(0)
+    X = np.exp(rng.normal(0, 2, (1200, 1)))
+    y = np.sin(2 * np.log(X[:, 0]))
+    params = dict(hidden_layer_sizes=(32,), max_iter=60, early_stopping=False,
+                  random_state=0, device=device)
+    plain = _quiet(MLPRegressor(**params), X[:1000], y[:1000])
+    binned = _quiet(MLPRegressor(numerical_embedding="piecewise_linear", **params),
+                    X[:1000], y[:1000])
+    plain_r2, binned_r2 = plain.score(X[1000:], y[1000:]), binned.score(X[1000:], y[1000:])
+    assert binned_r2 > 0.85 and binned_r2 > plain_r2 + 0.5, (plain_r2, binned_r2)
+
+
+@pytest.mark.parametrize("round_trip", ["warm_start", "partial_fit", "save"])
+def test_the_bins_are_kept_once_fitted(round_trip, tmp_path, device):
+    X, y = _table()
+    reg = _quiet(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding="piecewise_linear",
+                              max_iter=3, warm_start=True, random_state=0,
+                              device=device), X, y)
+    edges = reg.export_network().embedding["edges"]
+    shifted = X + 10.0  # data whose quantiles differ everywhere
+    if round_trip == "warm_start":
+        _quiet(reg, shifted, y)
+    elif round_trip == "partial_fit":
+        reg.partial_fit(shifted, y)
+    else:
+        save(reg, tmp_path / "m.skmlp")
+        reg = load(tmp_path / "m.skmlp")
+        np.testing.assert_array_equal(reg.export_network().embedding["edges"], edges)
+        reg.partial_fit(shifted, y)
+    np.testing.assert_array_equal(reg.export_network().embedding["edges"], edges)
+    with pytest.raises(ValueError, match="numerical_embedding='periodic'"):
+        reg.set_params(numerical_embedding="periodic").fit(X, y)
 
 
 def test_warm_start_and_partial_fit_keep_the_embedding(device):

@@ -50,7 +50,7 @@ FACTORS = {
     "sparse": [False, True],
     "round_trip": [None, "pickle", "save_load"],
     "n_iter_no_change": ["auto", 2],
-    "numerical_embedding": [None, "periodic"],
+    "numerical_embedding": [None, "periodic", "piecewise_linear"],
     "ensemble_size": [1, 3],
 }
 
@@ -131,7 +131,7 @@ def test_the_covering_array_covers_every_allowed_pair():
             for vb in FACTORS[b]:
                 if _pair_allowed(a, va, b, vb):
                     assert any(row[a] == va and row[b] == vb for row in ROWS), (a, va, b, vb)
-    assert len(ROWS) <= 30  # pairwise, not the 3,981,312 combinations
+    assert len(ROWS) <= 30  # pairwise, not the 5,971,968 combinations
 
 
 # ------------------------------------------------------------------ data
@@ -335,11 +335,12 @@ def test_a_weighted_rare_class_is_recalled_better(row, early_stopping, rare_clas
     # a small network at a rate every solver reaches in 40 epochs: one that
     # can interpolate the training rows (L-BFGS run to convergence on 32
     # units) fits the rare class there with or without weights
-    # (the embedding is off: 16 inputs per column let 4 units interpolate
-    # the rows too; the weights reach the loss and the validation the same
-    # way behind any first layer)
+    # (the embedding and the ensemble are off: 16 inputs per column, or
+    # three output layers, let 4 units interpolate the rows too; the weights
+    # reach the loss and the validation the same way behind any first layer
+    # and for every member, as the zero-weight test checks with both on)
     overrides = dict(early_stopping=early_stopping, max_iter=40, hidden_layer_sizes=(4,),
-                     learning_rate_init=0.01, numerical_embedding=None)
+                     learning_rate_init=0.01, numerical_embedding=None, ensemble_size=1)
     plain = _quiet(_estimator(row, class_weight=None, **overrides).fit, X, y)
     weighted = _quiet(_estimator(row, **overrides).fit, X, y)
     recall = recall_score(y_test, plain.predict(X_test))

@@ -19,12 +19,17 @@ class FittedNetwork:
     1. ``z = (x - input_shift) * input_scale`` when ``input_shift`` is not
        None, then ``z / sqrt(1 + (z / input_clip)^2)`` when ``input_clip``
        is not None;
-    2. when ``embedding`` is not None (``numerical_embedding='periodic'``),
-       each column ``j = embedding['columns'][i]`` of ``z`` becomes
-       ``relu([sin(a), cos(a)] @ embedding['weight'][i] +
-       embedding['bias'][i])`` with ``a = 2 pi z_j
-       embedding['frequencies'][i]``, and ``z`` becomes its columns
-       ``embedding['passed']`` followed by those vectors, column by column;
+    2. when ``embedding`` is not None (``numerical_embedding``), each
+       column ``j = embedding['columns'][i]`` of ``z`` becomes
+       ``relu(f @ embedding['weight'][i] + embedding['bias'][i])``, and
+       ``z`` becomes its columns ``embedding['passed']`` followed by those
+       vectors, column by column. For ``'periodic'``, ``f = [sin(a),
+       cos(a)]`` with ``a = 2 pi z_j embedding['frequencies'][i]``; for
+       ``'piecewise_linear'``, with ``e = embedding['edges'][i]``, ``f_t =
+       (z_j - e_t) / (e_(t+1) - e_t)`` for each bin ``t`` of positive width,
+       clipped below at 0 unless ``t`` is the first bin and above at 1
+       unless it is the last of positive width, and ``f_t = 0`` for the bins
+       of width 0;
     3. for every layer but the last ``z = hidden_activation(z @ W + b)``
        (``W, b`` from ``coefs`` and ``intercepts``), for the last
        ``z = z @ W + b`` (the logits);
@@ -70,11 +75,13 @@ class FittedNetwork:
         ``coefs[-1]`` has shape (k, fan_in, n_outputs) and
         ``intercepts[-1]`` (k, n_outputs).
     embedding : dict or None
-        The numerical embedding: ``'kind'`` (``'periodic'``), ``'columns'``
-        (int array of the embedded columns), ``'passed'`` (the others, in
-        order), ``'frequencies'`` of shape
-        (n_embedded, k), ``'weight'`` of shape (n_embedded, 2k, d) and
-        ``'bias'`` of shape (n_embedded, d).
+        The numerical embedding: ``'kind'`` (``'periodic'`` or
+        ``'piecewise_linear'``), ``'columns'`` (int array of the embedded
+        columns), ``'passed'`` (the others, in order), ``'weight'`` of
+        shape (n_embedded, f, d) and ``'bias'`` of shape (n_embedded, d),
+        and ``'frequencies'`` of shape (n_embedded, k) (periodic, f = 2k)
+        or ``'edges'`` of shape (n_embedded, f + 1) (piecewise linear, on
+        the scaled inputs' scale).
     target_shift, target_scale : ndarray of shape (n_outputs,) or None
         How a regressor's outputs return to the targets' scale.
     state : dict
@@ -136,11 +143,7 @@ def module_arrays(module):
     )
     embedding = getattr(module, "embedding", None)
     if embedding is not None:
-        arrays["embedding"] = dict(
-            kind="periodic", columns=np.array(embedding.embedded_columns, dtype=np.int64),
-            passed=embedding.passed.cpu().numpy().astype(np.int64),
-            frequencies=numpy(embedding.frequencies), weight=numpy(embedding.weight),
-            bias=numpy(embedding.bias))
+        arrays["embedding"] = embedding.export(numpy)
     ensemble = getattr(module, "ensemble", None)
     if ensemble is not None:
         arrays["ensemble_scales"] = numpy(ensemble.member_scales)

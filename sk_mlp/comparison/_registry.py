@@ -89,7 +89,7 @@ _MLP_DISTRIBUTIONS = {
     "weight_decay": loguniform(1e-6, 1e-1),
     "dropout": uniform(0.0, 0.5),
     "learning_rate_init": loguniform(1e-4, 3e-2),
-    "numerical_embedding": [None, "periodic"],
+    "numerical_embedding": [None, "periodic", "piecewise_linear"],
     "ensemble_size": [1, 3, 5],
 }
 _SKLEARN_MLP_GRID = {

@@ -151,7 +151,7 @@ def _forward(g, net, x):
             x = g.node("Div", [x, g.node("Sqrt", [g.node("Add", [
                 g.const(1.0), g.node("Mul", [ratio, ratio])])])])
     if net.embedding is not None:
-        x = _periodic_embedding(g, net.embedding, x)
+        x = _embedding(g, net.embedding, x)
     scales = net.ensemble_scales
     if scales is not None:  # member i's copy of every row: rows (n * k, d)
         x = g.node("Mul", [g.node("Reshape", [x, g.const(np.array(
@@ -194,19 +194,51 @@ def _ensemble_heads(g, net, x, weight, bias):
     return g.node("Log", [mean(g.node("Exp", [z]))])  # 'exp'
 
 
-def _periodic_embedding(g, embedding, x):
-    """The PLR embedding's step of ``FittedNetwork``: the embedded columns
-    through [sin, cos] of their frequencies, a map per column and ReLU,
-    after the columns passed as they are."""
-    columns = embedding["columns"]
-    frequencies, weight = embedding["frequencies"], embedding["weight"]
-    m = frequencies.shape[0]
+def _periodic_features(g, embedding, values):
+    """[sin, cos] of the columns' values (n, m, 1) times 2 pi frequencies."""
+    angles = g.node("Mul", [values, g.const((2 * np.pi * embedding["frequencies"])[None],
+                                            "freq")])
+    return g.node("Concat", [g.node("Sin", [angles]), g.node("Cos", [angles])], axis=2)
+
+
+def _piecewise_linear_features(g, embedding, values):
+    """Each value's position in its column's bins (n, m, 1) -> (n, m, T),
+    clipped as ``FittedNetwork`` states, 0 in the bins of width 0."""
+    edges = embedding["edges"]
+    width = np.diff(edges, axis=1)
+    used = width > 0
+    last = used.sum(axis=1, keepdims=True) - 1
+    t = np.arange(width.shape[1])
+    z = g.node("Mul", [g.node("Sub", [values, g.const(edges[None, :, :-1], "edges")]),
+                       g.const(np.where(used, 1.0 / np.where(used, width, 1.0), 0.0)[None],
+                               "inverse_width")])
+    below = np.broadcast_to(t > 0, width.shape)[None]
+    above = (t < last)[None]
+    z = g.node("Where", [g.const(below, "clip_below", proto=9),
+                         g.node("Max", [z, g.const(0.0)]), z])
+    return g.node("Where", [g.const(above, "clip_above", proto=9),
+                            g.node("Min", [z, g.const(1.0)]), z])
+
+
+# numerical_embedding kind -> ONNX nodes of its features for the columns'
+# values (n, m, 1); keys as sk_mlp._torch.embeddings.EMBEDDINGS (tested)
+ONNX_EMBEDDING_FEATURES = {
+    "periodic": _periodic_features,
+    "piecewise_linear": _piecewise_linear_features,
+}
+
+
+def _embedding(g, embedding, x):
+    """The numerical embedding's step of ``FittedNetwork``: the embedded
+    columns through their features, a map per column and ReLU, after the
+    columns passed as they are."""
+    columns, weight = embedding["columns"], embedding["weight"]
+    m = len(columns)
     passed = embedding["passed"]
     values = g.node("Gather", [x, g.const(columns, "embedded")], axis=1)  # (n, m)
     values = g.node("Reshape", [values, g.const(np.array([-1, m, 1], dtype=np.int64))])
-    angles = g.node("Mul", [values, g.const((2 * np.pi * frequencies)[None], "freq")])
-    features = g.node("Concat", [g.node("Sin", [angles]), g.node("Cos", [angles])], axis=2)
-    # (m, n, 2k) @ (m, 2k, d): one product per column
+    features = ONNX_EMBEDDING_FEATURES[embedding["kind"]](g, embedding, values)
+    # (m, n, f) @ (m, f, d): one product per column
     mapped = g.node("MatMul", [g.node("Transpose", [features], perm=[1, 0, 2]),
                                g.const(weight, "embed_W")])
     codes = g.node("Relu", [g.node("Add", [g.node("Transpose", [mapped], perm=[1, 0, 2]),

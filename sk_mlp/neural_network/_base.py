@@ -393,9 +393,9 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                     output_activation=self._output_activation())
 
     def _initialise(self, X, sample_weight, init_gen):
-        """Fresh weights and, with ``input_scaling``, the statistics of the
-        rows fit sees (with their weights), kept by warm starts and later
-        partial_fit calls."""
+        """Fresh weights and, with ``input_scaling`` (a piecewise-linear
+        embedding), the statistics (bins) of the rows fit sees (with their
+        weights), kept by warm starts and later partial_fit calls."""
         scaling = self.net_.module_.scaling
         if scaling is not None:
             shift, scale = input_statistics(X, sample_weight, self.input_scaling)
@@ -404,6 +404,10 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                 scaling.scale.copy_(torch.from_numpy(scale))
         embedding = self.net_.module_.embedding
         if embedding is not None:
+            # its statistics (the piecewise-linear bins) from the rows that
+            # count, as the embedded columns
+            embedding.prepare(X if sample_weight is None else X[sample_weight > 0],
+                              scaling)
             embedding.reset(init_gen)
         ensemble = self.net_.module_.ensemble
         if ensemble is not None:

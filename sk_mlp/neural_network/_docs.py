@@ -215,21 +215,28 @@ default=@SCHEDULE@
         training loss. 0 trains and keeps the raw weights, as scikit-learn
         does. As set: @RULE_ema_momentum@@EMA_WHY@
 
-    numerical_embedding : {'periodic'} or None, default=None
-        An embedding of each numerical column before the first layer.
-        ``'periodic'`` is the PLR embedding of Gorishniy et al. (NeurIPS
-        2022): a column's (scaled) value ``x`` becomes ``[sin(2 pi c x),
-        cos(2 pi c x)]`` for 16 trained frequencies ``c`` (drawn from
-        ``N(0, 0.1^2)``), then a linear map of its own to 16 values, then
-        ReLU, so the network can bend its response to one column at several
-        scales before columns mix. Columns whose values in the first fit's
-        data are all 0 or 1 (one-hot codes, indicators) pass through as
-        they are. The first layer then sees 16 values per embedded column,
-        so each epoch costs more. The embedding is part of the network: a
-        warm start or ``partial_fit`` keeps it (it cannot be switched on or
-        off there), ``sk_mlp.save`` and skops save it, ``coefs_[0]`` acts on
-        the embedded columns, and ``export_network`` and ONNX export include
-        it. None: no embedding, as scikit-learn.
+    numerical_embedding : {'periodic', 'piecewise_linear'} or None, default=None
+        An embedding of each numerical column before the first layer (the
+        two of Gorishniy et al., NeurIPS 2022): a column's (scaled) value
+        ``x`` becomes a few features, then a linear map of its own to 16
+        values, then ReLU, so the network can bend its response to one
+        column before columns mix. ``'periodic'`` (PLR): the features
+        ``[sin(2 pi c x), cos(2 pi c x)]`` for 16 trained frequencies ``c``
+        (drawn from ``N(0, 0.1^2)``). ``'piecewise_linear'`` (PLE): 16 bins
+        between quantiles of the column's values in the first fit's rows
+        (of positive weight; fewer bins where the column has fewer distinct
+        values), the feature of each bin the position of ``x`` in it,
+        clipped to [0, 1] except below the first bin and above the last
+        (new values beyond the training range extrapolate); the bins are
+        fitted like ``input_scaling``'s statistics and never trained.
+        Columns whose values in the first fit's data are all 0 or 1
+        (one-hot codes, indicators) pass through as they are. The first
+        layer then sees 16 values per embedded column, so each epoch costs
+        more. The embedding is part of the network: a warm start or
+        ``partial_fit`` keeps it and its bins (it cannot be switched on,
+        off or to the other kind there), ``sk_mlp.save`` and skops save it,
+        ``coefs_[0]`` acts on the embedded columns, and ``export_network``
+        and ONNX export include it. None: no embedding, as scikit-learn.
 
     ensemble_size : int, default=3
         Above 1, an efficient ensemble of that many networks trained at

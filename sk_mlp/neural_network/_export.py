@@ -12,7 +12,7 @@ from .._common.network import FittedNetwork, module_arrays
 from .._common.state import import_common_state
 from .._torch.activations import ACTIVATIONS
 from .._torch.device import resolve_device
-from .._torch.embeddings import EMBEDDINGS, PARAMETERS_PER_COLUMN, embedded_width
+from .._torch.embeddings import EMBEDDINGS, embedded_width
 from .._torch.module import INPUT_SCALINGS, load_state_dict_checked
 from ._settings import RULES, DataFacts, FitSettings, plain_params, resolve
 
@@ -87,7 +87,7 @@ class NetworkExportMixin:
     def _declared_buffers(state):
         """``(values, tensors)`` the recorded architecture holds besides one
         weight and bias per layer: the input scaling's shift and scale, the
-        numerical embedding's frequencies, maps and biases, and an
+        numerical embedding's maps, biases and frequencies or bin edges, and an
         ensemble's input scales and its other members' output layers."""
         module = state["module"]
         values = tensors = 0
@@ -101,8 +101,9 @@ class NetworkExportMixin:
         if module.get("input_scaling") is not None:
             values, tensors = values + 2 * module["n_inputs"], tensors + 2
         n_embedded = len(module.get("embedded_columns") or ())
-        if module.get("numerical_embedding") is not None:
-            values = values + n_embedded * PARAMETERS_PER_COLUMN
+        kind = module.get("numerical_embedding")
+        if kind is not None:
+            values = values + n_embedded * EMBEDDINGS[kind].values_per_column()
             tensors += 3
         return values, tensors
 
