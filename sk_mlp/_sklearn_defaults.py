@@ -11,6 +11,7 @@ _SKLEARN_EQUIVALENT = {
     "input_scaling": None,
     "ema_momentum": 0.0,
     "ensemble_size": 1,
+    "numerical_embedding": None,
 }
 
 

@@ -247,3 +247,53 @@ def test_a_file_whose_embedded_columns_are_not_its_inputs_is_refused(columns, tm
         archive.writestr("tensors.pt", tensors)
     with pytest.raises(ValueError, match="not a valid sk_mlp model file"):
         load(path)
+
+
+def _wide_or_long(n_rows, n_columns, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, n_columns))
+    return X, X[:, 0] + np.sin(2 * X[:, 1])
+
+
+@pytest.mark.parametrize("n_rows, n_columns, indicators, weight_zero, expected", [
+    (1500, 8, 0, 0, "periodic"),
+    (1499, 8, 0, 0, None),  # too few rows
+    (1600, 8, 0, 200, None),  # rows of weight 0 do not count
+    (1500, 33, 0, 0, None),  # too many numeric columns
+    (1500, 32, 10, 0, "periodic"),  # 0/1 columns are not counted
+])
+def test_auto_embeds_from_enough_rows_on_few_numeric_columns(n_rows, n_columns, indicators,
+                                                            weight_zero, expected, device):
+    X, y = _wide_or_long(n_rows, n_columns)
+    X = np.c_[X, np.random.default_rng(1).random((n_rows, indicators)) < 0.5]
+    weights = np.ones(n_rows)
+    weights[:weight_zero] = 0.0
+    reg = _quiet(MLPRegressor(hidden_layer_sizes=(8,), max_iter=1, random_state=0,
+                              device=device), X, y, sample_weight=weights)
+    assert reg.numerical_embedding == "auto"
+    assert reg.settings_.numerical_embedding == expected
+    embedding = reg.export_network().embedding
+    assert (embedding is None) == (expected is None)
+    if embedding is not None:
+        assert embedding["kind"] == expected
+        assert embedding["columns"].tolist() == list(range(n_columns))
+
+
+@pytest.mark.parametrize("call", ["warm_start", "partial_fit", "save_load"])
+def test_auto_keeps_the_fitted_networks_embedding(call, tmp_path, device):
+    X, y = _wide_or_long(1600, 4)
+    reg = _quiet(MLPRegressor(hidden_layer_sizes=(8,), max_iter=2, warm_start=True,
+                              random_state=0, device=device), X, y)
+    assert reg.settings_.numerical_embedding == "periodic"
+    if call == "save_load":
+        save(reg, tmp_path / "m.skmlp")
+        reg = load(tmp_path / "m.skmlp")
+        assert reg.settings_.numerical_embedding == "periodic"
+    # 100 rows alone would resolve 'auto' to None: the network keeps its own
+    if call == "warm_start":
+        _quiet(reg, X[:100], y[:100])
+    else:
+        reg.set_params(learning_rate_init=0.01)  # partial_fit resolves again
+        reg.partial_fit(X[:100], y[:100])
+    assert reg.settings_.numerical_embedding == "periodic"
+    assert reg.export_network().embedding["kind"] == "periodic"

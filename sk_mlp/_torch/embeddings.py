@@ -46,17 +46,27 @@ def embedded_width(n_inputs, n_embedded):
     return n_inputs + n_embedded * (EMBEDDING_DIM - 1)
 
 
-def embedded_columns(X):
+def embedded_columns(X, rows=None):
     """Indices of the columns of ``X`` (dense or CSR) holding a value other
-    than 0 and 1: the columns an embedding encodes."""
+    than 0 and 1 in the ``rows`` (a boolean mask; None: all): the columns an
+    embedding encodes. ``X`` is read a block at a time, never copied whole."""
     n_features = X.shape[1]
     if hasattr(X, "tocsc"):
         data = X.tocsc()
-        return tuple(j for j in range(n_features)
-                     if np.any(data.data[data.indptr[j]:data.indptr[j + 1]] != 1))
+        found = []
+        for j in range(n_features):
+            part = slice(data.indptr[j], data.indptr[j + 1])
+            values = data.data[part]
+            if rows is not None:
+                values = values[rows[data.indices[part]]]
+            if np.any(values != 1):
+                found.append(j)
+        return tuple(found)
     other = np.zeros(n_features, dtype=bool)
     for start in range(0, X.shape[0], _SCAN_ROWS):
         block = X[start:start + _SCAN_ROWS]
+        if rows is not None:
+            block = block[rows[start:start + _SCAN_ROWS]]
         other |= np.any((block != 0) & (block != 1), axis=0)
     return tuple(int(j) for j in np.flatnonzero(other))
 

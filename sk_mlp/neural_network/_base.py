@@ -5,6 +5,7 @@ encoded, which output activation and loss are used, and how raw network
 outputs become predictions.
 """
 
+import dataclasses
 import warnings
 from collections import namedtuple
 from abc import ABCMeta, abstractmethod
@@ -114,7 +115,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "verbose": ["verbose"],
         "input_scaling": [StrOptions(set(INPUT_SCALINGS)), None],
         "ema_momentum": [Interval(Real, 0, 1, closed="left")],
-        "numerical_embedding": [StrOptions(set(EMBEDDINGS)), None],
+        "numerical_embedding": [StrOptions(set(EMBEDDINGS) | {"auto"}), None],
         "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     }
     # pickles and skops files of 0.1.0 and 0.2.0 have neither
@@ -324,12 +325,25 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         init_gen, shuffle_gen, dropout_gen, split_seed = make_generators(
             self.random_state, ["cpu", device, device]
         )
+        # the rows that count (a row of weight 0 counts as dropped), and the
+        # columns among them an embedding would encode (read where a rule or
+        # a new network needs them)
+        rows = X.shape[0] if sample_weight is None else int(np.count_nonzero(sample_weight))
+        columns = None
+        if self.numerical_embedding == "auto" or (reset and self.numerical_embedding):
+            columns = embedded_columns(X, None if sample_weight is None else sample_weight > 0)
         if keep:
             settings, split = self.settings_, None
         else:
-            rows = X.shape[0] if sample_weight is None else int(np.count_nonzero(sample_weight))
-            settings, split = self._resolve_settings(params, rows, y, weights,
-                                                     incremental, reset, split_seed)
+            # (the columns are a fact only for 'auto', which reads them)
+            n_embeddable = len(columns) if self.numerical_embedding == "auto" else 0
+            settings, split = self._resolve_settings(
+                params, rows, n_embeddable, y, weights, incremental,
+                reset, split_seed)
+            if not reset and self.numerical_embedding == "auto":
+                # 'auto' continues with the fitted network's embedding
+                fitted = self.net_.get_params_for("module").get("numerical_embedding")
+                settings = dataclasses.replace(settings, numerical_embedding=fitted)
         self._check_targets(y, settings)
         if incremental and not reset and hasattr(self, "_stream_states"):
             # partial_fit continues the shuffling and dropout streams, so k
@@ -339,10 +353,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         if reset:
             # outputs and fitted attributes come back in the input's precision
             self._output_dtype = np.dtype(X.dtype)
-            # the columns holding a value other than 0 and 1 in a row that
-            # counts (a row of weight 0 counts as dropped)
-            embedded = () if self.numerical_embedding is None else embedded_columns(
-                X if sample_weight is None else X[sample_weight > 0])
+            embedded = () if settings.numerical_embedding is None else columns
             self.net_ = self._build_net(settings, self._module_kwargs(
                 settings, X.shape[1], n_outputs, embedded), device)
             self._initialise(X, sample_weight, init_gen)
@@ -353,18 +364,19 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         self._settings_params = plain_params(params)
         return X, y, targets, weights, FitPlan(split, shuffle_gen, dropout_gen)
 
-    def _facts(self, n_samples, incremental, reset):
+    def _facts(self, n_samples, n_embeddable, incremental, reset):
         """The :class:`DataFacts` a fit on ``n_samples`` rows resolves from:
         partial_fit on a fitted model keeps the facts of its settings."""
         if incremental and not reset:
             return self.settings_.facts
-        return DataFacts(n_samples, can_split=not incremental)
+        return DataFacts(n_samples, can_split=not incremental, n_embeddable=n_embeddable)
 
-    def _resolve_settings(self, params, n_samples, y, weights, incremental, reset, seed):
+    def _resolve_settings(self, params, n_samples, n_embeddable, y, weights, incremental,
+                          reset, seed):
         """``(settings, split)``: the settings of this call from the rules of
         ``sk_mlp.neural_network._settings`` and, with early stopping, the rows of the
         validation split (None without)."""
-        facts = self._facts(n_samples, incremental, reset)
+        facts = self._facts(n_samples, n_embeddable, incremental, reset)
         settings = resolve(params, facts)
         if incremental or not settings.early_stopping:
             return settings, None
@@ -374,7 +386,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             if early_stopping_required(params):
                 raise
             # 'auto' holds out a split only where one can be made
-            return resolve(params, DataFacts(n_samples, can_split=False)), None
+            return resolve(params, dataclasses.replace(facts, can_split=False)), None
 
     def _params_changed(self, params):
         """Whether a parameter differs from those the settings came from."""
@@ -388,7 +400,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         return dict(n_inputs=n_inputs, hidden_layer_sizes=settings.hidden_layer_sizes,
                     n_outputs=n_outputs, activation=self.activation,
                     dropout=settings.dropout, input_scaling=self.input_scaling,
-                    numerical_embedding=self.numerical_embedding,
+                    numerical_embedding=settings.numerical_embedding,
                     embedded_columns=tuple(embedded), ensemble_size=self.ensemble_size,
                     output_activation=self._output_activation())
 
@@ -436,7 +448,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         fitted_hidden = tuple(layer.out_features for layer in module.linears[:-1])
         if (fitted_hidden != settings.hidden_layer_sizes
                 or (module.scaling is None) != (self.input_scaling is None)
-                or fitted_embedding != self.numerical_embedding
+                or fitted_embedding != settings.numerical_embedding
                 or module.ensemble_size != self.ensemble_size):
             raise ValueError(
                 "warm_start and partial_fit continue the fitted network (hidden "

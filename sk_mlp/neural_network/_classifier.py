@@ -105,7 +105,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         label_smoothing=0.0,
         input_scaling="standard",
         ema_momentum=0.0,
-        numerical_embedding=None,
+        numerical_embedding="auto",
         ensemble_size=3,
     ):
         self.class_weight = class_weight

@@ -140,6 +140,7 @@ class NetworkExportMixin:
         settings = self._imported_settings(state, module)
         if (settings.hidden_layer_sizes != tuple(module["hidden_layer_sizes"])
                 or module["ensemble_size"] != self.ensemble_size
+                or module["numerical_embedding"] != settings.numerical_embedding
                 or settings.dropout != tuple(module["dropout"])
                 or settings.dtype != state["dtype"]):
             raise ValueError("its settings do not match its architecture")
@@ -165,8 +166,12 @@ class NetworkExportMixin:
         comes from its rule, the saved parameters and the saved row count."""
         if state.get("settings") is not None:
             values = dict(state["settings"])
+            # a fact added since the file was written: the column count only
+            # an 'auto' embedding reads (files before it hold none)
+            values.setdefault("n_embeddable", 0)
             for name in set(RULES) - set(values):
-                facts = DataFacts(int(values["n_samples"]), bool(values["can_split"]))
+                facts = DataFacts(int(values["n_samples"]), bool(values["can_split"]),
+                                  int(values["n_embeddable"]))
                 values[name] = RULES[name].fn(self.get_params(deep=False), facts, values)
             return FitSettings.from_dict(values)
         rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0

@@ -108,7 +108,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         standardize_target=True,
         input_scaling="standard",
         ema_momentum=0.99,
-        numerical_embedding=None,
+        numerical_embedding="auto",
         ensemble_size=3,
     ):
         self.loss = loss

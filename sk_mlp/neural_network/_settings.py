@@ -37,6 +37,11 @@ AUTO_BATCH_SIZE = 200
 AUTO_PATIENCE_SMALL = 10
 AUTO_PATIENCE = 5
 AUTO_PATIENCE_ROWS = 5000
+# numerical_embedding='auto': the periodic embedding from this many rows,
+# on at most this many embedded columns
+AUTO_EMBEDDING = "periodic"
+AUTO_EMBEDDING_ROWS = 1500
+AUTO_EMBEDDING_COLUMNS = 32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,10 +57,15 @@ class DataFacts:
         Whether a validation split can be made there (every class on both
         sides, a positive weight left for training); False in
         ``partial_fit``, which never holds one out.
+    n_embeddable : int
+        Columns holding a value other than 0 and 1 in those rows (the
+        columns a numerical embedding encodes); counted only for
+        ``numerical_embedding='auto'``, 0 otherwise.
     """
 
     n_samples: int
     can_split: bool = True
+    n_embeddable: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,11 +88,13 @@ class FitSettings:
     dtype: str
     ema_momentum: float
     n_iter_no_change: object  # int, or math.inf: never stop early
+    n_embeddable: int = 0
+    numerical_embedding: object = None  # a key of EMBEDDINGS, or None
 
     @property
     def facts(self):
         """The :class:`DataFacts` this record was resolved from."""
-        return DataFacts(self.n_samples, self.can_split)
+        return DataFacts(self.n_samples, self.can_split, self.n_embeddable)
 
     def as_dict(self):
         """The settings as a plain dict (tuples kept)."""
@@ -99,7 +111,7 @@ class FitSettings:
         record = dict(values)
         for key in ("hidden_layer_sizes", "dropout"):
             record[key] = tuple(record[key])
-        for key in ("n_samples", "batch_size"):
+        for key in ("n_samples", "batch_size", "n_embeddable"):
             if not isinstance(record[key], Integral) or isinstance(record[key], bool):
                 raise ValueError(f"its setting {key} is not an integer")
             record[key] = int(record[key])
@@ -111,6 +123,9 @@ class FitSettings:
         if not isinstance(patience, Real) or isinstance(patience, bool) or patience < 1:
             raise ValueError("its setting n_iter_no_change is not a positive number")
         record["n_iter_no_change"] = _patience(patience)
+        if record["numerical_embedding"] is not None and not isinstance(
+                record["numerical_embedding"], str):
+            raise ValueError("its setting numerical_embedding is not a name")
         record["dropout"] = tuple(float(r) for r in record["dropout"])
         record["hidden_layer_sizes"] = tuple(int(s) for s in record["hidden_layer_sizes"])
         return cls(**record)
@@ -214,6 +229,13 @@ def _n_iter_no_change(p, facts, done):
     return _patience(p["n_iter_no_change"])
 
 
+def _numerical_embedding(p, facts, done):
+    if p["numerical_embedding"] == "auto":
+        return (AUTO_EMBEDDING if facts.n_samples >= AUTO_EMBEDDING_ROWS
+                and 0 < facts.n_embeddable <= AUTO_EMBEDDING_COLUMNS else None)
+    return p["numerical_embedding"]
+
+
 @dataclasses.dataclass(frozen=True)
 class Rule:
     """How one setting is resolved: the parameters it reads, the function
@@ -278,6 +300,14 @@ RULES = {
         f"{AUTO_PATIENCE_ROWS:,} rows passed to ``fit`` (rows of weight 0 do not count) "
         f"and {AUTO_PATIENCE} from there, where the validation loss is steady enough "
         "to need less patience."),
+    "numerical_embedding": Rule(
+        ("numerical_embedding",), _numerical_embedding,
+        f"``'auto'`` is ``'{AUTO_EMBEDDING}'`` from {AUTO_EMBEDDING_ROWS:,} rows passed "
+        f"to ``fit`` (rows of weight 0 do not count) when 1 to "
+        f"{AUTO_EMBEDDING_COLUMNS} columns hold a value other than 0 and 1 there, "
+        "and None otherwise (small tables, where its per-column maps overfit, "
+        "and wide ones, images among them, where it would multiply the first "
+        "layer); a warm start or ``partial_fit`` keeps the fitted network's."),
 }
 
 # the parameters some rule reads
@@ -291,7 +321,7 @@ def resolve(params, facts):
     for name, rule in RULES.items():
         done[name] = rule.fn(params, facts, done)
     return FitSettings(n_samples=int(facts.n_samples), can_split=bool(facts.can_split),
-                       **done)
+                       n_embeddable=int(facts.n_embeddable), **done)
 
 
 def rules_table():
