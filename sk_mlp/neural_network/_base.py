@@ -326,11 +326,13 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             self.random_state, ["cpu", device, device]
         )
         # the rows that count (a row of weight 0 counts as dropped), and the
-        # columns among them an embedding would encode (read where a rule or
-        # a new network needs them)
+        # columns among them an embedding would encode (read where the 'auto'
+        # rule or a new network needs them: a partial_fit that keeps its
+        # settings never scans its chunk)
         rows = X.shape[0] if sample_weight is None else int(np.count_nonzero(sample_weight))
         columns = None
-        if self.numerical_embedding == "auto" or (reset and self.numerical_embedding):
+        if (self.numerical_embedding == "auto" and not keep) or (
+                reset and self.numerical_embedding is not None):
             columns = embedded_columns(X, None if sample_weight is None else sample_weight > 0)
         if keep:
             settings, split = self.settings_, None
