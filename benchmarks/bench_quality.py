@@ -14,7 +14,8 @@ one-hot encoded, levels under 5 rows grouped); baseline regressors on
 standardised targets; every model at its defaults. This is ``sk_mlp.compare``
 with the models below, so the benchmark measures what users get. LightGBM,
 RealMLP-TD and TabM-D join when ``lightgbm`` and ``pytabkit`` are importable
-(their stored rows are kept by ``--reuse`` either way).
+(their stored rows are kept by ``--reuse`` either way; ``--no-rivals`` fits
+neither pytabkit model).
 
 Data: scikit-learn's bundled sets, the 13 ISLP tables in
 ``../shared/data/islp`` (targets, leak columns and metrics from its
@@ -131,9 +132,10 @@ def datasets():
 
 
 # ----------------------------------------------------------------- models
-def models(task, candidates=()):
+def models(task, candidates=(), with_rivals=True):
     """The models compared: registry names or estimators, by display name.
-    ``candidates`` are (name, parameters) of extra sk_mlp configurations."""
+    ``candidates`` are (name, parameters) of extra sk_mlp configurations;
+    ``with_rivals`` False leaves RealMLP-TD and TabM-D out."""
     ours = MLPClassifier if task == "classification" else MLPRegressor
     chosen = {OURS: ours()}
     for name, params in candidates:
@@ -153,7 +155,8 @@ def models(task, candidates=()):
         chosen["lightgbm"] = factory(verbose=-1, random_state=0)
     except ImportError:
         pass
-    chosen.update(rivals(task))
+    if with_rivals:
+        chosen.update(rivals(task))
     return chosen
 
 
@@ -259,6 +262,10 @@ def main(argv=None):
                              'estimator lacks are ignored)')
     parser.add_argument("--time-budget", type=float, default=600,
                         help="seconds per kernel-SVM model and data set")
+    parser.add_argument("--no-rivals", action="store_true",
+                        help="fit neither RealMLP-TD nor TabM-D (with --reuse their "
+                             "stored rows are kept): TabM-D takes tens of minutes "
+                             "per large table on two cores")
     args = parser.parse_args(argv)
 
     candidates = [(text.split("=", 1)[0], json.loads(text.split("=", 1)[1]))
@@ -285,7 +292,7 @@ def main(argv=None):
     for name in names:
         X, y, options = available[name]()
         cv = options.pop("cv", 2 if args.quick else 5)
-        chosen = models(options["task"], candidates)
+        chosen = models(options["task"], candidates, with_rivals=not args.no_rivals)
         if args.models:
             wanted = args.models.split(",")
             chosen = {k: v for k, v in chosen.items() if k in wanted}
