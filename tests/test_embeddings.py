@@ -40,6 +40,17 @@ def test_columns_holding_only_0_and_1_are_not_embedded(sparse):
     assert embedded_columns(sp.csr_matrix(X) if sparse else X) == (0, 1, 2, 4)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_row_mask_reads_the_columns_of_those_rows_only(sparse):
+    X, _ = _table()
+    X[7, 2] = 5.0  # the indicator's one other value, in a masked-out row
+    rows = np.ones(len(X), dtype=bool)
+    rows[7] = False
+    data = sp.csr_matrix(X) if sparse else X
+    assert embedded_columns(data, rows) == embedded_columns(X[rows]) == (0, 1, 4)
+    assert embedded_columns(data) == (0, 1, 2, 4)
+
+
 def test_a_row_of_weight_0_does_not_decide_the_columns(device):
     X, y = _table()
     X[7, 2] = 5.0
