@@ -144,6 +144,13 @@ def test_every_activation_has_an_onnx_form():
     assert set(ONNX_ACTIVATIONS) == set(REGISTRY)
 
 
+def test_every_ensemble_mean_has_an_onnx_form():
+    from sk_mlp._torch.ensemble import ENSEMBLE_MEANS
+    from sk_mlp.io._onnx import ONNX_ENSEMBLE_MEANS
+
+    assert set(ONNX_ENSEMBLE_MEANS) == set(ENSEMBLE_MEANS)
+
+
 def test_every_numerical_embedding_has_an_onnx_form():
     from sk_mlp._torch.embeddings import EMBEDDINGS
     from sk_mlp.io._onnx import ONNX_EMBEDDING_FEATURES

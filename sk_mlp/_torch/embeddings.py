@@ -94,7 +94,7 @@ def quantile_edges(X, columns, n_bins=N_BINS):
     return edges
 
 
-class _ColumnEmbedding(nn.Module):
+class ColumnEmbedding(nn.Module):
     """What both embeddings share: the columns ``embedded`` of an
     ``n_inputs``-column input become ``n_features`` features each
     (:meth:`features`), then ``relu(features @ weight[i] + bias[i])``; the
@@ -163,7 +163,7 @@ class _ColumnEmbedding(nn.Module):
                 f"features={self.n_features}, dim={EMBEDDING_DIM}")
 
 
-class PeriodicEmbedding(_ColumnEmbedding):
+class PeriodicEmbedding(ColumnEmbedding):
     """PLR embedding: ``[sin(2 pi c x), cos(2 pi c x)]`` for ``N_FREQUENCIES``
     trained frequencies ``c`` per column."""
 
@@ -188,7 +188,7 @@ class PeriodicEmbedding(_ColumnEmbedding):
         return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
 
 
-class PiecewiseLinearEmbedding(_ColumnEmbedding):
+class PiecewiseLinearEmbedding(ColumnEmbedding):
     """PLE embedding: the position of ``x`` in each of ``N_BINS`` quantile
     bins of its column (``edges``, a fitted buffer)."""
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from .activations import ACTIVATIONS
-from .embeddings import EMBEDDINGS
+from .embeddings import EMBEDDINGS, ColumnEmbedding
 from .ensemble import ENSEMBLE_MEANS, EnsembleHeads, EnsembleInputs
 
 
@@ -139,7 +139,7 @@ class MLPModule(nn.Module):
     input_scaling : {None, 'standard', 'robust'}
         With a method, the first layer is an :class:`InputScaling` whose
         statistics the estimator sets from its training data.
-    numerical_embedding : {None, 'periodic'}
+    numerical_embedding : {None, 'periodic', 'piecewise_linear'}
         With a method, the (scaled) inputs' columns ``embedded_columns`` go
         through that embedding (``embeddings.EMBEDDINGS``) before the first
         linear layer.
@@ -220,8 +220,7 @@ class MLPModule(nn.Module):
     @property
     def embedding(self):
         """The numerical embedding layer, or None."""
-        return next((m for m in self.layers if isinstance(m, tuple(EMBEDDINGS.values()))),
-                    None)
+        return next((m for m in self.layers if isinstance(m, ColumnEmbedding)), None)
 
     @property
     def dropouts(self):

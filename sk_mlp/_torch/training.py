@@ -134,7 +134,8 @@ class TrainingNet(NeuralNet):
             # alpha's gradient alpha * W / n as the optimiser's coupled weight
             # decay: the same step, computed inside its (fused) kernel
             decay = self.base_weight_decay + self.l2_alpha / len(batch[0])
-            group = self.optimizer_.param_groups[-1]  # the weights (the groups without decay come first)
+            # the weights: the groups without decay come first
+            group = self.optimizer_.param_groups[-1]
             if group["weight_decay"] != decay:
                 group["weight_decay"] = decay
         step = super().train_step(batch, **fit_params)

@@ -180,18 +180,22 @@ def _ensemble_heads(g, net, x, weight, bias):
     z = g.node("Add", [g.node("MatMul", [members, g.const(weight, "W")]),
                        g.const(bias[:, None, :], "B")])  # (k, n, out)
 
-    def mean(values):
-        return g.node("Mul", [g.node("ReduceSum", [values, g.const(
-            np.array([0], dtype=np.int64))], keepdims=0), g.const(1.0 / k)])
+    mean = ONNX_ENSEMBLE_MEANS[net.output_activation]
+    return mean(g, z, lambda values: g.node("Mul", [g.node("ReduceSum", [
+        values, g.const(np.array([0], dtype=np.int64))], keepdims=0), g.const(1.0 / k)]))
 
-    if net.output_activation == "identity":
-        return mean(z)
-    if net.output_activation == "logistic":
-        return g.node("Sub", [g.node("Log", [mean(g.node("Sigmoid", [z]))]),
-                              g.node("Log", [mean(g.node("Sigmoid", [g.node("Neg", [z])]))])])
-    if net.output_activation == "softmax":
-        return g.node("Log", [mean(g.node("Softmax", [z], axis=2))])
-    return g.node("Log", [mean(g.node("Exp", [z]))])  # 'exp'
+
+# Output activation -> ONNX nodes of the members' mean output as logits, for
+# the members' logits z (k, n, out) and ``mean`` over the members; the keys
+# are those of sk_mlp._torch.ensemble.ENSEMBLE_MEANS (tested)
+ONNX_ENSEMBLE_MEANS = {
+    "identity": lambda g, z, mean: mean(z),
+    "logistic": lambda g, z, mean: g.node("Sub", [
+        g.node("Log", [mean(g.node("Sigmoid", [z]))]),
+        g.node("Log", [mean(g.node("Sigmoid", [g.node("Neg", [z])]))])]),
+    "softmax": lambda g, z, mean: g.node("Log", [mean(g.node("Softmax", [z], axis=2))]),
+    "exp": lambda g, z, mean: g.node("Log", [mean(g.node("Exp", [z]))]),
+}
 
 
 def _periodic_features(g, embedding, values):
