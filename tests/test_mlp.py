@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_mlp import MLPClassifier, MLPRegressor
-from sk_mlp._torch.module import InvertedDropout
+from sk_mlp._torch.module import InvertedDropout, mask_levels, mask_source
 
 ESTIMATORS = [MLPClassifier, MLPRegressor]
 
@@ -245,16 +245,39 @@ def test_weight_decay_reduces_weight_norm(device):
 
 
 # ------------------------------------------------------------------- dropout
-def test_inverted_dropout_scales_in_training_and_is_identity_in_eval():
-    layer = InvertedDropout(0.25)
-    layer.generator = torch.Generator().manual_seed(0)
-    x = torch.ones(200_000)
+@pytest.mark.parametrize("p", [0.5, 0.25, 0.1, 0.3, 0.01])
+@pytest.mark.parametrize("source", ["torch", "sfc64"])
+def test_inverted_dropout_scales_in_training_and_is_identity_in_eval(p, source):
+    # byte levels (0.5, 0.25, 0.1, 0.3) and 15-bit levels (0.01), from torch's
+    # own generator (GPU path) and from the CPU's SFC64 words: a biased level
+    # (torch's int64 words never set their top bit) would show in the rate
+    layer = InvertedDropout(p)
+    generator = torch.Generator().manual_seed(0)
+    layer.generator = generator if source == "torch" else mask_source(generator)
+    x = torch.ones(400_000)
     out = layer.train()(x)
-    values = torch.unique(out).tolist()
-    assert values == [0.0, pytest.approx(1 / 0.75)]
-    assert (out == 0).float().mean().item() == pytest.approx(0.25, abs=0.01)
-    assert out.mean().item() == pytest.approx(1.0, abs=0.01)
+    bits, threshold = mask_levels(p)
+    keep = threshold / 2**bits
+    assert torch.unique(out).tolist() == [0.0, pytest.approx(1 / keep)]
+    assert (out == 0).float().mean().item() == pytest.approx(1 - keep, abs=0.003)
+    assert out.mean().item() == pytest.approx(1.0, abs=0.005)
     assert torch.equal(layer.eval()(x), x)
+
+
+@pytest.mark.parametrize("p", [0.001, 0.01, 0.05, 0.0999, 0.1, 0.2, 0.3, 0.5, 0.9, 0.99])
+def test_dropout_rate_realised_within_two_percent(p):
+    bits, threshold = mask_levels(p)
+    realised = 1 - threshold / 2**bits
+    assert abs(realised - p) <= 0.02 * p
+    # the usual rates take bytes (the fast path), small ones 15 bits
+    assert (bits == 8) == (p >= 0.05)
+
+
+def test_dropout_below_half_a_level_keeps_every_unit():
+    layer = InvertedDropout(1e-6).train()
+    layer.generator = torch.Generator().manual_seed(0)
+    x = torch.randn(1000)
+    assert torch.equal(layer(x), x)
 
 
 def test_dropout_changes_training_but_not_prediction(device):
