@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_iris, make_classification
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -248,6 +248,22 @@ def test_onnx_averages_an_ensembles_members(target, dtype):
     labels, proba = _session(clf, X[:1], dtype).run(None, onnx_inputs(X_new, dtype))
     np.testing.assert_array_equal(labels, clf.predict(X_new))
     np.testing.assert_allclose(proba, clf.predict_proba(X_new), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("target", ["multiclass", "binary"])
+@pytest.mark.parametrize("ensemble_size", [1, 3])
+def test_onnx_applies_the_calibrating_temperature(target, ensemble_size, dtype):
+    X_big, y_big = make_classification(n_samples=600, n_features=5, n_informative=4,
+                                       n_redundant=0, n_classes=3, random_state=0)
+    y_big = y_big if target == "multiclass" else y_big % 2
+    clf = _quiet_fit(MLPClassifier((8,), label_smoothing=0.1, ensemble_size=ensemble_size,
+                                   max_iter=20, device=DEVICE, random_state=0),
+                     X_big, y_big)
+    assert clf.history_[-1]["temperature"] != 1.0
+    labels, proba = _session(clf, X_big[:1], dtype).run(None, onnx_inputs(X_big, dtype))
+    np.testing.assert_array_equal(labels, clf.predict(X_big))
+    np.testing.assert_allclose(proba, clf.predict_proba(X_big), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("activation", ["step", "sigmoid"])

@@ -52,16 +52,19 @@ FACTORS = {
     "n_iter_no_change": ["auto", 2],
     "numerical_embedding": [None, "periodic", "piecewise_linear"],
     "ensemble_size": [1, 3],
+    "label_smoothing": ["auto", 0.1],
 }
 
 
 def _pair_allowed(a, va, b, vb):
     """Whether values ``va`` of factor ``a`` and ``vb`` of ``b`` can meet."""
     pair = {a: va, b: vb}
-    if pair.get("task") == "regressor" and pair.get("class_weight") == "balanced":
+    if pair.get("task") == "regressor" and (pair.get("class_weight") == "balanced"
+                                            or pair.get("label_smoothing") == 0.1):
         return False  # classifier only
     if pair.get("standardize_target") is False and (
-            pair.get("task") == "classifier" or pair.get("class_weight") == "balanced"):
+            pair.get("task") == "classifier" or pair.get("class_weight") == "balanced"
+            or pair.get("label_smoothing") == 0.1):
         return False  # regressor only (True stands for "not applicable")
     if pair.get("solver") == "lbfgs" and (pair.get("second_call") == "partial_fit"
                                           or pair.get("dropout") == 0.2):
@@ -169,6 +172,7 @@ def _estimator(row, **overrides):
                   ensemble_size=row["ensemble_size"])
     if row["task"] == "classifier":
         params["class_weight"] = row["class_weight"]
+        params["label_smoothing"] = row["label_smoothing"]
         cls = MLPClassifier
     else:
         params["standardize_target"] = row["standardize_target"]
@@ -270,6 +274,14 @@ def test_settings_that_meet_work_together(row, tmp_path):
     assert (network.ensemble_scales is None) == (row["ensemble_size"] == 1)
     assert est.coefs_[-1].shape == (() if row["ensemble_size"] == 1 else (
         row["ensemble_size"],)) + (settings.hidden_layer_sizes[-1], est.n_outputs_)
+    if row["task"] == "classifier":
+        # the loss smooths as the settings say ('auto': never on this binary
+        # target), and a fit that smoothed with a validation split calibrated
+        assert est.net_.criterion_.label_smoothing == settings.label_smoothing
+        assert settings.label_smoothing == (0.0 if row["label_smoothing"] == "auto" else 0.1)
+        calibrated = row["second_call"] == "fit" and settings.early_stopping \
+            and settings.label_smoothing > 0
+        assert ("temperature" in est.history_[-1]) == calibrated
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["round_trip"] is not None],

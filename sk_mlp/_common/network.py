@@ -40,7 +40,11 @@ class FittedNetwork:
        ``ensemble_size=k``), steps 3 and 4 run once per member ``i``, on
        ``z * ensemble_scales[i]`` and with ``coefs[-1][i]`` and
        ``intercepts[-1][i]`` as the last layer, and the outputs are the
-       mean of the ``k`` members' outputs;
+       mean of the ``k`` members' outputs, sharpened or softened by
+       ``ensemble_temperature`` ``T`` (a classifier's calibration; 1
+       otherwise): ``softmax(log(mean) / T)`` for ``'softmax'``,
+       ``sigmoid(logit(mean) / T)`` for ``'logistic'`` (``T`` is 1 for the
+       others);
     5. for a regressor, ``z * target_scale + target_shift``; for a
        classifier, the labels from ``classes`` (the largest column, or a
        single column's sign for two classes; each column's sign for
@@ -74,6 +78,9 @@ class FittedNetwork:
         An ensemble's per-member scales of the first layer's inputs; then
         ``coefs[-1]`` has shape (k, fan_in, n_outputs) and
         ``intercepts[-1]`` (k, n_outputs).
+    ensemble_temperature : float or None
+        An ensemble's temperature (step 4); None for one network, whose
+        calibration is part of its last layer.
     embedding : dict or None
         The numerical embedding: ``'kind'`` (``'periodic'`` or
         ``'piecewise_linear'``), ``'columns'`` (int array of the embedded
@@ -118,6 +125,7 @@ class FittedNetwork:
     input_clip: float = None
     embedding: dict = None
     ensemble_scales: np.ndarray = None
+    ensemble_temperature: float = None
     target_shift: np.ndarray = None
     target_scale: np.ndarray = None
     state: dict = field(default_factory=dict, repr=False)
@@ -147,6 +155,7 @@ def module_arrays(module):
     ensemble = getattr(module, "ensemble", None)
     if ensemble is not None:
         arrays["ensemble_scales"] = numpy(ensemble.member_scales)
+        arrays["ensemble_temperature"] = float(module.linears[-1].temperature)
     scaling = getattr(module, "scaling", None)
     if scaling is not None:
         arrays.update(input_shift=numpy(scaling.shift), input_scale=numpy(scaling.scale),

@@ -59,12 +59,21 @@ class EnsembleHeads(nn.Module):
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = nn.Parameter(torch.empty(n_members, out_features, in_features))
         self.bias = nn.Parameter(torch.empty(n_members, out_features))
+        # divides the logits of the members' mean (a classifier's calibration:
+        # see calibration.py); 1 until a fit calibrates
+        self.register_buffer("temperature", torch.ones(()))
 
     def forward(self, x):
         # (k, rows, in) @ (k, in, out): one product per member
         out = torch.baddbmm(self.bias.unsqueeze(1), x.transpose(0, 1),
                             self.weight.transpose(1, 2))
         return out.transpose(0, 1)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "temperature" not in self._buffers:  # pickled before calibration existed
+            self.register_buffer("temperature", torch.ones((), dtype=self.weight.dtype,
+                                                           device=self.weight.device))
 
     def extra_repr(self):
         return (f"members={self.weight.shape[0]}, in_features={self.in_features}, "

@@ -180,7 +180,8 @@ class MLPModule(nn.Module):
         inputs through an :class:`EnsembleInputs`, the last is an
         :class:`EnsembleHeads`. In training mode the outputs are then the
         members' (rows, k, n_outputs); in evaluation mode, the logits of the
-        members' mean output (``ENSEMBLE_MEANS[output_activation]``).
+        members' mean output (``ENSEMBLE_MEANS[output_activation]``) divided
+        by the heads' ``temperature`` (1 unless a classifier calibrated).
     output_activation : str
         Key of ``losses.OUTPUTS``: how members' outputs are averaged.
     """
@@ -229,7 +230,7 @@ class MLPModule(nn.Module):
                     x = layer(x)
         if self.ensemble_size == 1 or (self.training and dropout_generator is None):
             return x
-        return ENSEMBLE_MEANS[self.output_activation](x)
+        return ENSEMBLE_MEANS[self.output_activation](x) / self.layers[-1].temperature
 
     @property
     def linears(self):

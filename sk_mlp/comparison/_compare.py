@@ -337,7 +337,8 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
         Nested hyperparameter search inside each outer fold: over
         ``hidden_layer_sizes``, ``activation``, ``init``, ``weight_decay``,
         ``dropout`` and ``learning_rate_init`` for sk_mlp's MLPs (the random
-        search also over ``numerical_embedding`` and ``ensemble_size``),
+        search also over ``numerical_embedding``, ``ensemble_size`` and the
+        classifier's ``label_smoothing``),
         ``C`` and ``gamma`` for SVMs (the grid has 64 MLP candidates; mind
         the cost).
     n_iter : int, default=10

@@ -92,6 +92,8 @@ _MLP_DISTRIBUTIONS = {
     "numerical_embedding": [None, "periodic", "piecewise_linear"],
     "ensemble_size": [1, 3, 5],
 }
+# the classifier's: its targets may also be smoothed (the regressor has none)
+_MLP_CLASSIFIER_DISTRIBUTIONS = {**_MLP_DISTRIBUTIONS, "label_smoothing": [0.0, 0.1]}
 _SKLEARN_MLP_GRID = {
     "hidden_layer_sizes": [(100,), (256, 256)],
     "activation": ["relu", "tanh"],
@@ -117,7 +119,8 @@ MODELS = {
         # at its defaults it fits standardised targets, as the baselines do
         # through TransformedTargetRegressor
         regressor=lambda device, seed: MLPRegressor(device=device, random_state=seed),
-        grid=_MLP_GRID, distributions=_MLP_DISTRIBUTIONS, ours=True,
+        grid=_MLP_GRID, distributions=_MLP_CLASSIFIER_DISTRIBUTIONS,
+        regressor_grid=_MLP_GRID, regressor_distributions=_MLP_DISTRIBUTIONS, ours=True,
     ),
     "perceptron": _Model(
         "sk_mlp Perceptron",

@@ -265,7 +265,8 @@ def load(path, device=None):
             raise
         raise _invalid(path, f"the archive cannot be read ({exc})") from exc
     estimator = _construct(cls, params, device, path)
-    tensors = _load_tensors(tensor_bytes, n_tensors, path)
+    tensors = _load_tensors(tensor_bytes, n_tensors, path,
+                            getattr(cls, "_optional_tensors", lambda state: 0)(state))
     try:
         estimator._import_state(state, tensors)
     except (KeyError, TypeError, IndexError) as exc:
@@ -433,7 +434,10 @@ def _read_tensor_member(archive, info, n_params, n_tensors, path):
     return data
 
 
-def _load_tensors(tensor_bytes, n_tensors, path):
+def _load_tensors(tensor_bytes, n_tensors, path, optional=0):
+    """The tensors of the member: ``n_tensors`` of them, or as few as
+    ``n_tensors - optional`` (tensors a file written before they existed
+    lacks; the estimator fills them in)."""
     try:
         with warnings.catch_warnings():
             # torch's notes about a hostile file's pickle protocol: the file is
@@ -445,7 +449,8 @@ def _load_tensors(tensor_bytes, n_tensors, path):
             AttributeError, TypeError, RecursionError) as exc:
         raise _invalid(path, "its tensors cannot be read safely (only plain "
                              f"tensors are accepted): {exc}") from exc
-    if not isinstance(tensors, dict) or len(tensors) != n_tensors or not all(
+    if not isinstance(tensors, dict) or not (
+            n_tensors - optional <= len(tensors) <= n_tensors) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items()
     ):
         raise _invalid(path, f"its tensors are not a mapping of {n_tensors} names to "

@@ -181,8 +181,11 @@ def _ensemble_heads(g, net, x, weight, bias):
                        g.const(bias[:, None, :], "B")])  # (k, n, out)
 
     mean = ONNX_ENSEMBLE_MEANS[net.output_activation]
-    return mean(g, z, lambda values: g.node("Mul", [g.node("ReduceSum", [
+    logits = mean(g, z, lambda values: g.node("Mul", [g.node("ReduceSum", [
         values, g.const(np.array([0], dtype=np.int64))], keepdims=0), g.const(1.0 / k)]))
+    if net.ensemble_temperature not in (None, 1.0):  # a classifier's calibration
+        logits = g.node("Div", [logits, g.const(float(net.ensemble_temperature))])
+    return logits
 
 
 # Output activation -> ONNX nodes of the members' mean output as logits, for

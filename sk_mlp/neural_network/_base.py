@@ -371,7 +371,13 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         partial_fit on a fitted model keeps the facts of its settings."""
         if incremental and not reset:
             return self.settings_.facts
-        return DataFacts(n_samples, can_split=not incremental, n_embeddable=n_embeddable)
+        return DataFacts(n_samples, can_split=not incremental, n_embeddable=n_embeddable,
+                         n_classes=self._n_classes())
+
+    def _n_classes(self):
+        """The classes of a multiclass target (a fact of the rules); 0 for
+        any other target."""
+        return 0
 
     def _resolve_settings(self, params, n_samples, n_embeddable, y, weights, incremental,
                           reset, seed):
@@ -498,6 +504,9 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                                    plan.dropout_generator.get_state())
             self._warn_about_the_end(dict(self.net_.callbacks_)["monitor"], epochs_run,
                                      incremental)
+            if valid is not None and all(bool(torch.isfinite(p).all())
+                                         for p in self.net_.module_.parameters()):
+                self._after_training(valid)
         # as in scikit-learn: the epochs (iterations) of this call
         self.n_iter_ = epochs_run
         if not all(bool(torch.isfinite(p).all()) for p in self.net_.module_.parameters()):
@@ -579,9 +588,14 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                 ConvergenceWarning,
             )
 
-    def _criterion_params(self):
-        """Keyword arguments of the output's loss module."""
+    def _criterion_params(self, settings):
+        """Keyword arguments of the output's loss module under ``settings``."""
         return {}
+
+    def _after_training(self, valid):
+        """What a fit by a stochastic solver does once training is over
+        (the best weights restored), with its validation data (None without
+        a split): nothing here; the classifier calibrates."""
 
     def _build_net(self, settings, module_kwargs, device, learning_rate=None):
         """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``,
@@ -593,7 +607,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             module=MLPModule,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=loss_cls,
-            **{f"criterion__{k}": v for k, v in self._criterion_params().items()},
+            **{f"criterion__{k}": v for k, v in self._criterion_params(settings).items()},
             max_epochs=self.max_iter,
             batch_size=settings.batch_size,
             train_split=None,

@@ -12,8 +12,10 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 
 from .._common.fitting import (check_partial_fit_classes, class_weight_per_sample,
                                log_of_proba)
+from .._torch.calibration import apply_temperature, fit_temperature
 from ._base import BaseMLP, _stochastic_solver
 from ._docs import MLP_ATTRIBUTES, mlp_parameters
+from ._settings import RULES
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -35,13 +37,24 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         weighted the same way, so the restored epoch is the one that serves
         the weighted loss.
 
-    label_smoothing : float in [0, 1), default=0.0
+    label_smoothing : float in [0, 1) or 'auto', default='auto'
         Trains on softened targets: 1 - e on the true class and e spread
         evenly over all classes (binary and multilabel: each 0/1 target moved
         e/2 towards 1/2). It keeps the network from chasing ever larger
-        logits on noisy labels, so probabilities stay calibrated; ``loss_``
-        is then the loss against the softened targets. 0 is scikit-learn's
-        plain cross-entropy.
+        logits, which buys accuracy on many classes (Fashion-MNIST 0.902 ->
+        0.906, digits 0.979 -> 0.984 over the seeds and folds of the quality
+        benchmark) but leaves the probabilities under-confident; so a fit that
+        smooths and holds out early stopping's validation split then
+        calibrates them back on it: the output logits (an ensemble's: of its
+        members' mean) are divided by the temperature minimising the
+        validation loss (Guo et al. 2017; recorded as
+        ``history_[-1]['temperature']``), which changes no prediction
+        (digits' log-loss: 0.078 unsmoothed, 0.185 smoothed, 0.056
+        calibrated).
+        Without a split (``partial_fit``, early stopping off) the smoothed
+        probabilities stay.
+        {RULES['label_smoothing'].doc} ``loss_`` is the loss against the
+        softened targets. 0 is scikit-learn's plain cross-entropy.
 
     Attributes
     ----------
@@ -102,7 +115,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         warm_start=False,
         verbose=0,
         class_weight=None,
-        label_smoothing=0.0,
+        label_smoothing="auto",
         input_scaling="standard",
         ema_momentum=0.0,
         numerical_embedding="auto",
@@ -150,11 +163,35 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     }
 
-    def _criterion_params(self):
-        return {"label_smoothing": self.label_smoothing}
+    def _criterion_params(self, settings):
+        return {"label_smoothing": settings.label_smoothing}
+
+    def _n_classes(self):
+        return len(self.classes_) if self._output_activation() == "softmax" else 0
+
+    def _after_training(self, valid):
+        """With label smoothing, the probabilities calibrated back on the
+        validation split: the output logits divided by the temperature that
+        minimises the plain validation loss (recorded in ``history_`` as
+        ``temperature``)."""
+        if not self.settings_.label_smoothing:
+            return
+        module = self.net_.module_
+        mode = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                logits = torch.cat([module(batch[0]) for batch in
+                                    self.net_.get_iterator(valid, training=False)])
+        finally:
+            module.train(mode)
+        temperature = fit_temperature(logits, valid.y, valid.sample_weight,
+                                      self._output_activation())
+        apply_temperature(module, temperature)
+        self.net_.history.record("temperature", temperature)
 
     _y_numeric = False
 

@@ -96,8 +96,10 @@ class NetworkExportMixin:
             raise ValueError(f"its ensemble size {members!r} is not a positive integer")
         if members > 1:
             sizes = NetworkExportMixin._declared_layer_sizes(state)
+            # the input scales, the other members' output layers and the
+            # temperature of their mean
             values, tensors = members * sizes[0] + (members - 1) * (
-                sizes[-2] + 1) * sizes[-1], 1
+                sizes[-2] + 1) * sizes[-1] + 1, 2
         if module.get("input_scaling") is not None:
             values, tensors = values + 2 * module["n_inputs"], tensors + 2
         n_embedded = len(module.get("embedded_columns") or ())
@@ -106,6 +108,12 @@ class NetworkExportMixin:
             values = values + n_embedded * EMBEDDINGS[kind].values_per_column()
             tensors += 3
         return values, tensors
+
+    @staticmethod
+    def _optional_tensors(state):
+        """Tensors of the recorded architecture a file may lack: an
+        ensemble's temperature, added after ensembles (filled with 1)."""
+        return 1 if state["module"].get("ensemble_size", 1) > 1 else 0
 
     def _import_state(self, state, tensors):
         """Rebuild the fitted estimator from :meth:`_export_state` data."""
@@ -148,7 +156,15 @@ class NetworkExportMixin:
         last_lr = history[-1].get("lr") if len(history) else None
         self.net_ = self._build_net(settings, module, resolve_device(self.device),
                                     None if last_lr is None else float(last_lr))
+        heads = self.net_.module_.linears[-1]
+        if module["ensemble_size"] > 1:
+            # files before calibration existed hold no temperature: 1
+            key = next(name for name, buffer in self.net_.module_.named_buffers()
+                       if buffer is heads.temperature)
+            tensors = {key: torch.ones((), dtype=heads.temperature.dtype), **tensors}
         load_state_dict_checked(self.net_.module_, tensors)
+        if module["ensemble_size"] > 1 and not bool(heads.temperature > 0):
+            raise ValueError("its ensemble's temperature is not positive")
         self.net_.history = history
         self.settings_ = settings
         recorded = state.get("settings_params")
@@ -169,9 +185,12 @@ class NetworkExportMixin:
             # a fact added since the file was written: the column count only
             # an 'auto' embedding reads (files before it hold none)
             values.setdefault("n_embeddable", 0)
+            # and the class count only an 'auto' label smoothing reads (files
+            # before it were never smoothed by a rule)
+            values.setdefault("n_classes", 0)
             for name in set(RULES) - set(values):
                 facts = DataFacts(int(values["n_samples"]), bool(values["can_split"]),
-                                  int(values["n_embeddable"]))
+                                  int(values["n_embeddable"]), int(values["n_classes"]))
                 values[name] = RULES[name].fn(self.get_params(deep=False), facts, values)
             return FitSettings.from_dict(values)
         rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0

@@ -248,7 +248,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         with np.errstate(over="ignore", under="ignore"):
             return float(np.mean(self._y_scale**2))
 
-    def _criterion_params(self):
+    def _criterion_params(self, settings):
         if self.loss == "poisson" or len(self._y_scale) == 1:
             return {}
         # each output's share of the loss on the user's scale

@@ -42,6 +42,12 @@ AUTO_PATIENCE_ROWS = 5000
 AUTO_EMBEDDING = "periodic"
 AUTO_EMBEDDING_ROWS = 1500
 AUTO_EMBEDDING_COLUMNS = 32
+# label_smoothing='auto': this much smoothing on multiclass targets from this
+# many rows, where early stopping's validation split (a tenth: 100 rows and
+# more) is large enough to fit the temperature that calibrates the
+# probabilities back (benchmarks/results/candidates.md)
+AUTO_LABEL_SMOOTHING = 0.1
+AUTO_LABEL_SMOOTHING_ROWS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,11 +67,15 @@ class DataFacts:
         Columns holding a value other than 0 and 1 in those rows (the
         columns a numerical embedding encodes); counted only for
         ``numerical_embedding='auto'``, 0 otherwise.
+    n_classes : int
+        Classes of a multiclass target (a softmax output); 0 for binary,
+        multilabel and regression targets.
     """
 
     n_samples: int
     can_split: bool = True
     n_embeddable: int = 0
+    n_classes: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,11 +100,14 @@ class FitSettings:
     n_iter_no_change: object  # int, or math.inf: never stop early
     n_embeddable: int = 0
     numerical_embedding: object = None  # a key of EMBEDDINGS, or None
+    n_classes: int = 0
+    label_smoothing: float = 0.0
 
     @property
     def facts(self):
         """The :class:`DataFacts` this record was resolved from."""
-        return DataFacts(self.n_samples, self.can_split, self.n_embeddable)
+        return DataFacts(self.n_samples, self.can_split, self.n_embeddable,
+                         self.n_classes)
 
     def as_dict(self):
         """The settings as a plain dict (tuples kept)."""
@@ -111,11 +124,11 @@ class FitSettings:
         record = dict(values)
         for key in ("hidden_layer_sizes", "dropout"):
             record[key] = tuple(record[key])
-        for key in ("n_samples", "batch_size", "n_embeddable"):
+        for key in ("n_samples", "batch_size", "n_embeddable", "n_classes"):
             if not isinstance(record[key], Integral) or isinstance(record[key], bool):
                 raise ValueError(f"its setting {key} is not an integer")
             record[key] = int(record[key])
-        for key in ("weight_decay", "learning_rate", "ema_momentum"):
+        for key in ("weight_decay", "learning_rate", "ema_momentum", "label_smoothing"):
             if not isinstance(record[key], Real):
                 raise ValueError(f"its setting {key} is not a number")
             record[key] = float(record[key])
@@ -236,6 +249,14 @@ def _numerical_embedding(p, facts, done):
     return p["numerical_embedding"]
 
 
+def _label_smoothing(p, facts, done):
+    value = p.get("label_smoothing", 0.0)  # the regressor has none
+    if value == "auto":
+        return (AUTO_LABEL_SMOOTHING if facts.n_classes >= 3 and done["early_stopping"]
+                and facts.n_samples >= AUTO_LABEL_SMOOTHING_ROWS else 0.0)
+    return float(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Rule:
     """How one setting is resolved: the parameters it reads, the function
@@ -308,6 +329,15 @@ RULES = {
         "and None otherwise (small tables, where its per-column maps overfit, "
         "and wide ones, images among them, where it would multiply the first "
         "layer); a warm start or ``partial_fit`` keeps the fitted network's."),
+    "label_smoothing": Rule(
+        ("label_smoothing", "early_stopping"), _label_smoothing,
+        f"``'auto'`` (the classifier's default) is {AUTO_LABEL_SMOOTHING} on multiclass "
+        f"targets (3 classes or more) from {AUTO_LABEL_SMOOTHING_ROWS:,} rows passed "
+        "to ``fit`` (rows of weight 0 do not count) with early stopping's "
+        "validation split, and 0 otherwise (binary and multilabel targets, small "
+        "tables, no split, ``partial_fit``); a fit that smooths the labels and "
+        "holds out a split then calibrates the probabilities back on it (a "
+        "temperature; see ``label_smoothing``). The regressor has none (0)."),
 }
 
 # the parameters some rule reads
@@ -321,7 +351,8 @@ def resolve(params, facts):
     for name, rule in RULES.items():
         done[name] = rule.fn(params, facts, done)
     return FitSettings(n_samples=int(facts.n_samples), can_split=bool(facts.can_split),
-                       n_embeddable=int(facts.n_embeddable), **done)
+                       n_embeddable=int(facts.n_embeddable),
+                       n_classes=int(facts.n_classes), **done)
 
 
 def rules_table():
