@@ -175,8 +175,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _after_training(self, valid):
         """With label smoothing, the probabilities calibrated back on the
         validation split: the output logits divided by the temperature that
-        minimises the plain validation loss (recorded in ``history_`` as
-        ``temperature``)."""
+        minimises the validation loss (``calibration.fit_temperature``;
+        recorded in ``history_`` as ``temperature``)."""
         if not self.settings_.label_smoothing:
             return
         module = self.net_.module_
