@@ -1,5 +1,7 @@
 """The torch module of a multilayer perceptron (plain ``nn.Module``, no sklearn)."""
 
+import functools
+
 import numpy as np
 import torch
 from torch import nn
@@ -34,6 +36,7 @@ def mask_source(generator):
     return np.random.SFC64(seed)
 
 
+@functools.lru_cache(maxsize=64)
 def mask_levels(p):
     """``(bits, threshold)`` of a dropout mask at drop rate ``0 < p < 1``:
     a unit is kept where its uniform ``bits``-bit integer is below

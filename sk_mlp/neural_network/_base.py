@@ -482,6 +482,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
         X, y, targets, weights, plan = \
             self._prepare_fit(X, y, sample_weight, incremental, classes)
+        valid = None
         if self.solver == "lbfgs":
             train, _ = self._split(X, targets, weights, None)
             epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
@@ -504,9 +505,6 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                                    plan.dropout_generator.get_state())
             self._warn_about_the_end(dict(self.net_.callbacks_)["monitor"], epochs_run,
                                      incremental)
-            if valid is not None and all(bool(torch.isfinite(p).all())
-                                         for p in self.net_.module_.parameters()):
-                self._after_training(valid)
         # as in scikit-learn: the epochs (iterations) of this call
         self.n_iter_ = epochs_run
         if not all(bool(torch.isfinite(p).all()) for p in self.net_.module_.parameters()):
@@ -514,6 +512,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed."
             )
+        if valid is not None:
+            self._after_training(valid)
         return self
 
     def _loss_scale(self):
@@ -594,8 +594,9 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
 
     def _after_training(self, valid):
         """What a fit by a stochastic solver does once training is over
-        (the best weights restored), with its validation data (None without
-        a split): nothing here; the classifier calibrates."""
+        (the best weights restored, every weight finite), with its
+        validation data (None without a split): nothing here; the
+        classifier calibrates."""
 
     def _build_net(self, settings, module_kwargs, device, learning_rate=None):
         """A new, initialised skorch net for an ``MLPModule(**module_kwargs)``,
