@@ -141,10 +141,10 @@ def test_a_value_is_placed_in_its_bins():
     with torch.no_grad():
         emb.edges.copy_(torch.tensor([[0.0, 1.0, 3.0] + [3.0] * (N_BINS - 2)]))
     x = torch.tensor([[-1.0], [0.5], [2.0], [5.0]])
-    f = emb.features(x[:, emb.embedded]).numpy()[:, 0, :2]
+    f = emb.features(x[:, emb.embedded].T).numpy()[0, :, :2]
     # below the range the first bin goes negative, above it the last passes 1
     np.testing.assert_allclose(f, [[-1.0, 0.0], [0.5, 0.0], [1.0, 0.5], [1.0, 2.0]])
-    assert (emb.features(x[:, emb.embedded])[:, 0, 2:] == 0).all()  # unused bins
+    assert (emb.features(x[:, emb.embedded].T)[0, :, 2:] == 0).all()  # unused bins
 
 
 def _held_out_r2(X, y, kind, device):

@@ -97,7 +97,8 @@ def quantile_edges(X, columns, n_bins=N_BINS):
 class ColumnEmbedding(nn.Module):
     """What both embeddings share: the columns ``embedded`` of an
     ``n_inputs``-column input become ``n_features`` features each
-    (:meth:`features`), then ``relu(features @ weight[i] + bias[i])``; the
+    (``features``: the ``(columns, rows)`` values in, ``(columns, rows,
+    n_features)`` out), then ``relu(features @ weight[i] + bias[i])``; the
     others pass through. The output holds the passed columns, then
     ``EMBEDDING_DIM`` values per embedded column."""
 
@@ -119,6 +120,12 @@ class ColumnEmbedding(nn.Module):
         m = len(self.embedded_columns)
         self.weight = nn.Parameter(torch.empty(m, self.n_features, EMBEDDING_DIM))
         self.bias = nn.Parameter(torch.empty(m, EMBEDDING_DIM))
+
+    @property
+    def _embeds_all(self):
+        """Every column embedded, in order: the input needs no gather. (A
+        property, not an attribute: modules pickled before it existed.)"""
+        return self.embedded_columns == tuple(range(self.n_inputs))
 
     @classmethod
     def values_per_column(cls):
@@ -144,11 +151,18 @@ class ColumnEmbedding(nn.Module):
         the network's ``InputScaling`` or None): none by default."""
 
     def forward(self, x):
-        features = self.features(x[:, self.embedded])
-        # (columns, rows, f) @ (columns, f, d): one small product per column
-        mapped = torch.bmm(features.transpose(0, 1), self.weight).transpose(0, 1)
-        codes = torch.relu(mapped + self.bias)
-        return torch.cat([x[:, self.passed], codes.flatten(1)], dim=1)
+        # column-major throughout: (columns, rows) values, (columns, rows, f)
+        # features, one small product per column with its bias fused in;
+        # the codes are laid out row-major once, by the final copy (no
+        # gather where every column is embedded, no concatenation where
+        # none passes)
+        values = x.T if self._embeds_all else x[:, self.embedded].T
+        features = self.features(values)
+        codes = torch.relu(torch.baddbmm(self.bias.unsqueeze(1), features, self.weight))
+        codes = codes.transpose(0, 1).reshape(x.shape[0], -1)
+        if not len(self.passed):
+            return codes
+        return torch.cat([x[:, self.passed], codes], dim=1)
 
     def export(self, numpy):
         """The embedding as ``FittedNetwork.embedding`` describes it."""
@@ -190,7 +204,7 @@ class PeriodicEmbedding(ColumnEmbedding):
         super().reset(generator)
 
     def features(self, values):
-        frequencies = (2 * math.pi) * self.frequencies.repeat(1, 2)
+        frequencies = (2 * math.pi) * self.frequencies.repeat(1, 2).unsqueeze(1)
         return torch.sin(torch.addcmul(self.phase, values.unsqueeze(-1), frequencies))
 
 
@@ -223,9 +237,10 @@ class PiecewiseLinearEmbedding(ColumnEmbedding):
             self.edges.copy_(values[:, self.embedded].T)
 
     def features(self, values):
-        left, width = self.edges[:, :-1], self.edges.diff(dim=1)
+        left = self.edges[:, :-1].unsqueeze(1)
+        width = self.edges.diff(dim=1).unsqueeze(1)
         used = width > 0  # padded bins have width 0
-        last = used.sum(dim=1, keepdim=True) - 1  # each column's last bin
+        last = used.sum(dim=-1, keepdim=True) - 1  # each column's last bin
         t = torch.arange(N_BINS, device=values.device)
         z = (values.unsqueeze(-1) - left) / torch.where(used, width, torch.ones_like(width))
         z = torch.where(t > 0, z.clamp_min(0.0), z)  # the first bin extends below
