@@ -26,6 +26,11 @@ Parts:
           at their defaults on a 20,000-row table (make_classification /
           make_regression, 50 features, standardised), with its epochs
   gpu     one epoch at 1M rows, batch 256 and 4096, when CUDA is available
+  allocator  the default regressor's epoch on the suite's noisy regression
+          table (1,600 rows x 30 columns: an embedding and 3 members), in a
+          fresh process with glibc's thresholds as sk_mlp sets them and in
+          one left at glibc's defaults (SK_MLP_MALLOC=default): ms per epoch,
+          page faults, peak memory, and the ratio
 """
 
 import argparse
@@ -233,6 +238,48 @@ def part_memory(n):
               "(X + model)")
 
 
+_ALLOCATOR_CHILD = """
+import resource, sys, time, warnings
+sys.path.insert(0, {root!r})
+warnings.simplefilter("ignore")
+from sklearn.datasets import make_friedman1
+from sk_mlp import MLPRegressor
+from sk_mlp._torch.allocator import tune_cpu_allocator
+X, y = make_friedman1(2000, n_features=30, noise=1.0, random_state=0)
+X, y = X[:1600], y[:1600]
+MLPRegressor(random_state=0, max_iter=3).fit(X, y)  # warm-up
+times, faults = [], []
+for _ in range({repeats}):
+    for epochs in (1, 31):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        start = time.perf_counter()
+        MLPRegressor(random_state=0, max_iter=epochs, n_iter_no_change=1000).fit(X, y)
+        times.append(time.perf_counter() - start)
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+per_epoch = sorted((b - a) / 30 for a, b in zip(times[::2], times[1::2]))
+print(tune_cpu_allocator(), per_epoch[len(per_epoch) // 2], (sum(faults[1::2]) - sum(faults[::2])) / 30 / {repeats},
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def part_allocator(repeats):
+    print("\n8. the C allocator's thresholds (noisy regression, 1,600 rows x 30 columns, "
+          "default MLPRegressor; fresh process each, median over repeats)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    script = _ALLOCATOR_CHILD.format(root=root, repeats=repeats)
+    found = {}
+    for label, value in (("sk_mlp's thresholds", ""), ("glibc's defaults", "default")):
+        env = dict(os.environ, SK_MLP_MALLOC=value)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             check=True, env=env).stdout.split()
+        tuned, epoch, faults, peak = out[0] == "True", float(out[1]), float(out[2]), int(out[3])
+        found[label] = epoch
+        print(f"{label:>20}: set={tuned!s:5} {1000 * epoch:6.1f} ms/epoch, "
+              f"{faults:8.0f} page faults/epoch, peak RSS {peak / 1024:.0f} MiB")
+    ratio = found["sk_mlp's thresholds"] / found["glibc's defaults"]
+    print(f"ratio (sk_mlp's / glibc's defaults): {ratio:.2f}")
+
+
 def part_digits():
     print("\n4. digits, 5-fold CV, default parameters (StandardScaler first)")
     X, y = load_digits(return_X_y=True)
@@ -362,7 +409,7 @@ def main():
                              "and skorch in float32)")
     parser.add_argument("--parts", nargs="+",
                         default=["epoch", "predict", "memory", "digits", "search", "gpu",
-                                 "defaults"])
+                                 "defaults", "allocator"])
     parser.add_argument("--record", default=str(RESULTS), metavar="DIR",
                         help="also write the report to DIR/NAME.txt (default: "
                              "benchmarks/results, which the docs include; '' to skip)")
@@ -390,6 +437,8 @@ def main():
         if "defaults" in args.parts:
             part_default_epoch(100_000, args.repeats)
             part_defaults()
+        if "allocator" in args.parts:
+            part_allocator(args.repeats)
 
 
 if __name__ == "__main__":

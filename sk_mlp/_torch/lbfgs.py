@@ -14,6 +14,7 @@ import scipy.optimize
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from .allocator import tune_cpu_allocator
 from .callbacks import print_iteration
 
 
@@ -27,6 +28,8 @@ def fit_lbfgs(net, data, *, max_iter, max_fun, tol, chunk, verbose=False):
     module = net.module_
     params = list(module.parameters())
     dtype, device = params[0].dtype, params[0].device
+    if device.type == "cpu":
+        tune_cpu_allocator()
     n = len(data)
     total_weight = (n if data.sample_weight is None
                     else float(data.sample_weight.sum()) * data.weight_mean)

@@ -14,6 +14,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer
 
+from .allocator import tune_cpu_allocator
 from .data import BatchIterator, TensorData
 from .module import InvertedDropout, mask_source
 from .subnormals import FLUSH_EVERY, flush_tiny_weights
@@ -155,6 +156,8 @@ class TrainingNet(NeuralNet):
     def fit_loop(self, X, y=None, epochs=None, valid=None, shuffle_generator=None,
                  dropout_generator=None, average=True, **fit_params):
         self.check_training_readiness()
+        if torch.device(self.device).type == "cpu":
+            tune_cpu_allocator()
         epochs = self.max_epochs if epochs is None else epochs
         dataset = self.get_dataset(X, y)
         self.weight_mean_ = getattr(dataset, "weight_mean", 1.0)
