@@ -53,6 +53,7 @@ FACTORS = {
     "numerical_embedding": [None, "periodic", "piecewise_linear"],
     "ensemble_size": [1, 3],
     "label_smoothing": ["auto", 0.1],
+    "tol": ["auto", 1e-3],
 }
 
 
@@ -169,7 +170,7 @@ def _estimator(row, **overrides):
                   ema_momentum=row["ema_momentum"], input_scaling=row["input_scaling"],
                   n_iter_no_change=row["n_iter_no_change"],
                   numerical_embedding=row["numerical_embedding"],
-                  ensemble_size=row["ensemble_size"])
+                  ensemble_size=row["ensemble_size"], tol=row["tol"])
     if row["task"] == "classifier":
         params["class_weight"] = row["class_weight"]
         params["label_smoothing"] = row["label_smoothing"]
@@ -244,6 +245,11 @@ def test_settings_that_meet_work_together(row, tmp_path):
         settings.n_iter_no_change
     if row["n_iter_no_change"] != "auto":
         assert settings.n_iter_no_change == row["n_iter_no_change"]
+    # the stopping rule's tolerance: relative for the regressor's 'auto' only
+    monitor = dict(est.net_.callbacks_)["monitor"]
+    assert (monitor.tol, monitor.relative) == (settings.tol, settings.tol_relative)
+    assert settings.tol == (1e-4 if row["tol"] == "auto" else 1e-3)
+    assert settings.tol_relative == (row["tol"] == "auto" and row["task"] == "regressor")
     # a value set with set_params is the value the next call uses
     if changed == "weight_decay" and row["solver"] != "lbfgs":
         assert settings.weight_decay == SET_VALUES["weight_decay"]

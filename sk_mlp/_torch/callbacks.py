@@ -15,7 +15,8 @@ class Monitor(Callback):
     (``metric='score'``, higher is better, scikit-learn's rule) or the
     validation loss (``metric='loss'``, lower is better), else the training
     loss (lower is better). When it
-    has not improved by ``tol`` for more than ``n_iter_no_change`` epochs,
+    has not improved by ``tol`` (with ``relative``, a loss by ``tol`` times
+    the best loss so far) for more than ``n_iter_no_change`` epochs,
     training stops (scikit-learn's rule), unless ``adaptive``: then the
     learning rate is divided by 5 first, and training stops once it would
     fall below 1e-6 or, with ``early_stopping``, once a cut has brought no
@@ -26,8 +27,9 @@ class Monitor(Callback):
     """
 
     def __init__(self, tol, n_iter_no_change, early_stopping=False, adaptive=False,
-                 metric="score"):
+                 metric="score", relative=False):
         self.tol = tol
+        self.relative = relative
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.adaptive = adaptive
@@ -84,6 +86,10 @@ class Monitor(Callback):
                 score = -np.inf
         else:
             score = -loss
+        if self.relative and not (early_stopping and self.metric == "score"):
+            # a loss (negated here): tol of the best loss so far, the same
+            # epochs whatever the units of the target
+            tol = self.tol * abs(self.best_) if np.isfinite(self.best_) else 0.0
         if score < self.best_ + tol:
             self.bad_epochs_ += 1
         else:  # a better epoch: improved by tol

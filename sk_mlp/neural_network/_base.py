@@ -89,7 +89,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
@@ -486,7 +486,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         if self.solver == "lbfgs":
             train, _ = self._split(X, targets, weights, None)
             epochs_run = fit_lbfgs(self.net_, train, max_iter=self.max_iter,
-                                   max_fun=self.max_fun, tol=self.tol,
+                                   max_fun=self.max_fun, tol=self.settings_.tol,
                                    chunk=chunk_rows(X, self.net_.device), verbose=bool(self.verbose))
             self.t_ += epochs_run * len(train)
         else:
@@ -617,8 +617,9 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                                       settings.learning_rate, self.max_iter,
                                       self.power_t)),
                 ("clipping", GradientClipping(self.max_grad_norm)),
-                ("monitor", Monitor(self.tol, settings.n_iter_no_change,
+                ("monitor", Monitor(settings.tol, settings.n_iter_no_change,
                                     settings.early_stopping,
+                                    relative=settings.tol_relative,
                                     adaptive=self.learning_rate == "adaptive",
                                     metric=settings.early_stopping_metric)),
                 ("progress", ProgressBar(self.max_iter if self.verbose else None)),

@@ -82,7 +82,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
-        tol=1e-4,
+        tol="auto",
         learning_rate="constant",
         power_t=0.5,
         early_stopping="auto",

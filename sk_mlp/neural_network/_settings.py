@@ -46,6 +46,8 @@ AUTO_EMBEDDING_COLUMNS = 32
 # many rows, where early stopping's validation split (a tenth: 100 rows and
 # more) is large enough to fit the temperature that calibrates the
 # probabilities back (benchmarks/results/candidates.md)
+# tol='auto': this tolerance; relative to the best loss for the regressor
+AUTO_TOL = 1e-4
 AUTO_LABEL_SMOOTHING = 0.1
 AUTO_LABEL_SMOOTHING_ROWS = 1000
 
@@ -102,6 +104,8 @@ class FitSettings:
     numerical_embedding: object = None  # a key of EMBEDDINGS, or None
     n_classes: int = 0
     label_smoothing: float = 0.0
+    tol: float = AUTO_TOL
+    tol_relative: bool = False
 
     @property
     def facts(self):
@@ -128,7 +132,10 @@ class FitSettings:
             if not isinstance(record[key], Integral) or isinstance(record[key], bool):
                 raise ValueError(f"its setting {key} is not an integer")
             record[key] = int(record[key])
-        for key in ("weight_decay", "learning_rate", "ema_momentum", "label_smoothing"):
+        if not isinstance(record["tol_relative"], bool):
+            raise ValueError("its setting tol_relative is not a boolean")
+        for key in ("weight_decay", "learning_rate", "ema_momentum", "label_smoothing",
+                    "tol"):
             if not isinstance(record[key], Real):
                 raise ValueError(f"its setting {key} is not a number")
             record[key] = float(record[key])
@@ -257,6 +264,15 @@ def _label_smoothing(p, facts, done):
     return float(value)
 
 
+def _tol(p, facts, done):
+    return AUTO_TOL if p["tol"] == "auto" else float(p["tol"])
+
+
+def _tol_relative(p, facts, done):
+    # the classifier's parameters, and only its, include label_smoothing
+    return p["tol"] == "auto" and "label_smoothing" not in p
+
+
 @dataclasses.dataclass(frozen=True)
 class Rule:
     """How one setting is resolved: the parameters it reads, the function
@@ -338,6 +354,19 @@ RULES = {
         "tables, no split, ``partial_fit``); a fit that smooths the labels and "
         "holds out a split then calibrates the probabilities back on it (a "
         "temperature; see ``label_smoothing``). The regressor has none (0)."),
+    "tol": Rule(
+        ("tol",), _tol,
+        f"``'auto'`` (the regressor's default) is {AUTO_TOL:g}; a number is used "
+        "as given."),
+    "tol_relative": Rule(
+        ("tol",), _tol_relative,
+        "True for the regressor's ``tol='auto'``: an epoch improves on the best "
+        "when it lowers the best loss by more than ``tol`` times that loss, so the "
+        "same data in other units (``y`` times 1,000) trains the same epochs, and a "
+        "target fitted closely (a small loss) trains on while its loss still "
+        "falls by more than 0.01 % an epoch; False for a number (scikit-learn's "
+        "absolute tolerance on the reported loss) and for the classifier, whose "
+        "cross-entropy has no units."),
 }
 
 # the parameters some rule reads
