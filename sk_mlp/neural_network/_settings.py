@@ -42,12 +42,12 @@ AUTO_PATIENCE_ROWS = 5000
 AUTO_EMBEDDING = "periodic"
 AUTO_EMBEDDING_ROWS = 1500
 AUTO_EMBEDDING_COLUMNS = 32
+# tol='auto': this tolerance; relative to the best loss for the regressor
+AUTO_TOL = 1e-4
 # label_smoothing='auto': this much smoothing on multiclass targets from this
 # many rows, where early stopping's validation split (a tenth: 100 rows and
 # more) is large enough to fit the temperature that calibrates the
 # probabilities back (benchmarks/results/candidates.md)
-# tol='auto': this tolerance; relative to the best loss for the regressor
-AUTO_TOL = 1e-4
 AUTO_LABEL_SMOOTHING = 0.1
 AUTO_LABEL_SMOOTHING_ROWS = 1000
 
