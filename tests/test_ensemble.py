@@ -238,3 +238,64 @@ def test_weight_decay_leaves_the_member_scales_alone(device):
     assert group_of[id(module.ensemble.member_scales)] == 0.0
     assert group_of[id(module.linears[-1].bias)] == 0.0
     assert group_of[id(module.linears[-1].weight)] > 0.0
+
+
+def _table(n_rows, n_columns=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, n_columns))
+    return X, X[:, 0] + np.sin(2 * X[:, 1])
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("n_rows, embedding, size, expected", [
+    (300, None, "auto", 3),
+    (300, "periodic", "auto", 2),
+    (300, "piecewise_linear", "auto", 2),
+    (1600, "auto", "auto", 2),  # the rule embeds from 1,500 rows: 2 members
+    (300, "auto", "auto", 3),  # too few rows to embed: 3
+    (300, "periodic", 4, 4),  # a number is used as given
+    (300, None, 1, 1),
+])
+def test_auto_is_three_members_and_two_with_an_embedding(cls, n_rows, embedding, size,
+                                                         expected, device):
+    X, y = _table(n_rows)
+    if cls is MLPClassifier:
+        y = (y > 0).astype(int)
+    est = _fit(cls(hidden_layer_sizes=(8,), numerical_embedding=embedding,
+                   ensemble_size=size, max_iter=1, random_state=0, device=device), X, y)
+    assert est.ensemble_size == size  # the parameter is left as given
+    assert est.settings_.ensemble_size == expected
+    assert (est.settings_.numerical_embedding is None) == (
+        embedding is None or (embedding == "auto" and n_rows < 1500))
+    scales = est.export_network().ensemble_scales
+    assert (scales is None) == (expected == 1)
+    if expected > 1:
+        assert len(scales) == expected
+        assert est.coefs_[-1].shape[0] == expected
+
+
+@pytest.mark.parametrize("call", ["warm_start", "partial_fit", "save_load"])
+def test_auto_keeps_the_fitted_networks_size(call, tmp_path, device):
+    """A network of 3 members with an embedding, where 'auto' would pick 2:
+    after ``set_params(ensemble_size='auto')`` a warm start or partial_fit
+    continues the 3 members instead of refusing or rebuilding."""
+    X, y = _table(300)
+    reg = _fit(MLPRegressor(hidden_layer_sizes=(8,), numerical_embedding="periodic",
+                            ensemble_size=3,
+                            max_iter=2, warm_start=True, random_state=0, device=device),
+               X, y)
+    reg.set_params(ensemble_size="auto")
+    if call == "save_load":
+        save(reg, tmp_path / "m.skmlp")
+        reg = load(tmp_path / "m.skmlp")
+    before = reg.predict(X)
+    if call == "partial_fit":
+        reg.partial_fit(X, y)
+    else:
+        _fit(reg, X, y)
+    assert reg.settings_.ensemble_size == 3
+    assert reg.coefs_[-1].shape[0] == 3
+    assert not np.allclose(reg.predict(X), before)  # it trained on
+    # a fresh fit applies the rule
+    reg.set_params(warm_start=False)
+    assert _fit(reg, X, y).settings_.ensemble_size == 2

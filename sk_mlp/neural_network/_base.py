@@ -116,7 +116,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "input_scaling": [StrOptions(set(INPUT_SCALINGS)), None],
         "ema_momentum": [Interval(Real, 0, 1, closed="left")],
         "numerical_embedding": [StrOptions(set(EMBEDDINGS) | {"auto"}), None],
-        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
+        "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
     # pickles and skops files of 0.1.0 and 0.2.0 have neither
     _params_added = {"numerical_embedding": None, "ensemble_size": 1}
@@ -342,10 +342,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             settings, split = self._resolve_settings(
                 params, rows, n_embeddable, y, weights, incremental,
                 reset, split_seed)
-            if not reset and self.numerical_embedding == "auto":
-                # 'auto' continues with the fitted network's embedding
-                fitted = self.net_.get_params_for("module").get("numerical_embedding")
-                settings = dataclasses.replace(settings, numerical_embedding=fitted)
+            if not reset:
+                settings = self._continued_autos(settings)
         self._check_targets(y, settings)
         if incremental and not reset and hasattr(self, "_stream_states"):
             # partial_fit continues the shuffling and dropout streams, so k
@@ -365,6 +363,20 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         self.settings_ = settings
         self._settings_params = plain_params(params)
         return X, y, targets, weights, FitPlan(split, shuffle_gen, dropout_gen)
+
+    def _continued_autos(self, settings):
+        """``settings`` with the fitted network's numerical embedding and
+        ensemble size where their parameter is ``'auto'``: a warm start or
+        ``partial_fit`` continues the network it has, whatever the rule
+        would pick for the new data."""
+        module = self.net_.get_params_for("module")
+        if self.numerical_embedding == "auto":
+            settings = dataclasses.replace(
+                settings, numerical_embedding=module.get("numerical_embedding"))
+        if self.ensemble_size == "auto":
+            settings = dataclasses.replace(
+                settings, ensemble_size=module.get("ensemble_size", 1))
+        return settings
 
     def _facts(self, n_samples, n_embeddable, incremental, reset):
         """The :class:`DataFacts` a fit on ``n_samples`` rows resolves from:
@@ -409,7 +421,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                     n_outputs=n_outputs, activation=self.activation,
                     dropout=settings.dropout, input_scaling=self.input_scaling,
                     numerical_embedding=settings.numerical_embedding,
-                    embedded_columns=tuple(embedded), ensemble_size=self.ensemble_size,
+                    embedded_columns=tuple(embedded),
+                    ensemble_size=settings.ensemble_size,
                     output_activation=self._output_activation())
 
     def _initialise(self, X, sample_weight, init_gen):
@@ -457,7 +470,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         if (fitted_hidden != settings.hidden_layer_sizes
                 or (module.scaling is None) != (self.input_scaling is None)
                 or fitted_embedding != settings.numerical_embedding
-                or module.ensemble_size != self.ensemble_size):
+                or module.ensemble_size != settings.ensemble_size):
             raise ValueError(
                 "warm_start and partial_fit continue the fitted network (hidden "
                 f"layers {fitted_hidden}, input scaling "

@@ -119,7 +119,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         input_scaling="standard",
         ema_momentum=0.0,
         numerical_embedding="auto",
-        ensemble_size=3,
+        ensemble_size="auto",
     ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing

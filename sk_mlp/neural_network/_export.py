@@ -147,7 +147,8 @@ class NetworkExportMixin:
         self.n_iter_ = int(state.get("n_iter", len(state["history"])))
         settings = self._imported_settings(state, module)
         if (settings.hidden_layer_sizes != tuple(module["hidden_layer_sizes"])
-                or module["ensemble_size"] != self.ensemble_size
+                or module["ensemble_size"] != settings.ensemble_size
+                or self.ensemble_size not in ("auto", module["ensemble_size"])
                 or module["numerical_embedding"] != settings.numerical_embedding
                 or settings.dropout != tuple(module["dropout"])
                 or settings.dtype != state["dtype"]):

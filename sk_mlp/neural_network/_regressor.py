@@ -109,7 +109,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         input_scaling="standard",
         ema_momentum=0.99,
         numerical_embedding="auto",
-        ensemble_size=3,
+        ensemble_size="auto",
     ):
         self.loss = loss
         self.standardize_target = standardize_target

@@ -42,6 +42,11 @@ AUTO_PATIENCE_ROWS = 5000
 AUTO_EMBEDDING = "periodic"
 AUTO_EMBEDDING_ROWS = 1500
 AUTO_EMBEDDING_COLUMNS = 32
+# ensemble_size='auto': this many members, and fewer where the numerical
+# embedding is on, whose first layer every member runs over 16 values a
+# column (benchmarks/results/candidates.md)
+AUTO_ENSEMBLE_SIZE = 3
+AUTO_ENSEMBLE_SIZE_EMBEDDED = 2
 # tol='auto': this tolerance; relative to the best loss for the regressor
 AUTO_TOL = 1e-4
 # label_smoothing='auto': this much smoothing on multiclass targets from this
@@ -100,6 +105,7 @@ class FitSettings:
     dtype: str
     ema_momentum: float
     n_iter_no_change: object  # int, or math.inf: never stop early
+    ensemble_size: int
     n_embeddable: int = 0
     numerical_embedding: object = None  # a key of EMBEDDINGS, or None
     n_classes: int = 0
@@ -128,7 +134,8 @@ class FitSettings:
         record = dict(values)
         for key in ("hidden_layer_sizes", "dropout"):
             record[key] = tuple(record[key])
-        for key in ("n_samples", "batch_size", "n_embeddable", "n_classes"):
+        for key in ("n_samples", "batch_size", "n_embeddable", "n_classes",
+                    "ensemble_size"):
             if not isinstance(record[key], Integral) or isinstance(record[key], bool):
                 raise ValueError(f"its setting {key} is not an integer")
             record[key] = int(record[key])
@@ -143,6 +150,8 @@ class FitSettings:
         if not isinstance(patience, Real) or isinstance(patience, bool) or patience < 1:
             raise ValueError("its setting n_iter_no_change is not a positive number")
         record["n_iter_no_change"] = _patience(patience)
+        if record["ensemble_size"] < 1:
+            raise ValueError("its setting ensemble_size is not positive")
         if record["numerical_embedding"] is not None and not isinstance(
                 record["numerical_embedding"], str):
             raise ValueError("its setting numerical_embedding is not a name")
@@ -256,6 +265,13 @@ def _numerical_embedding(p, facts, done):
     return p["numerical_embedding"]
 
 
+def _ensemble_size(p, facts, done):
+    if p["ensemble_size"] == "auto":
+        return (AUTO_ENSEMBLE_SIZE if done["numerical_embedding"] is None
+                else AUTO_ENSEMBLE_SIZE_EMBEDDED)
+    return int(p["ensemble_size"])
+
+
 def _label_smoothing(p, facts, done):
     value = p.get("label_smoothing", 0.0)  # the regressor has none
     if value == "auto":
@@ -345,6 +361,13 @@ RULES = {
         "and None otherwise (small tables, where its per-column maps overfit, "
         "and wide ones, images among them, where it would multiply the first "
         "layer); a warm start or ``partial_fit`` keeps the fitted network's."),
+    "ensemble_size": Rule(
+        ("ensemble_size", "numerical_embedding"), _ensemble_size,
+        f"``'auto'`` is {AUTO_ENSEMBLE_SIZE} members, and "
+        f"{AUTO_ENSEMBLE_SIZE_EMBEDDED} where ``numerical_embedding`` resolves to an "
+        "embedding (the first layer, which every member runs, then reads 16 values "
+        "per embedded column); a warm start or ``partial_fit`` keeps the fitted "
+        "network's."),
     "label_smoothing": Rule(
         ("label_smoothing", "early_stopping"), _label_smoothing,
         f"``'auto'`` (the classifier's default) is {AUTO_LABEL_SMOOTHING} on multiclass "
