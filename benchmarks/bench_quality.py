@@ -132,6 +132,11 @@ def datasets():
 
 
 # ----------------------------------------------------------------- models
+def parse_candidates(texts):
+    """``--candidate`` texts (``NAME=JSON``) as (name, parameters) pairs."""
+    return [(text.split("=", 1)[0], json.loads(text.split("=", 1)[1])) for text in texts]
+
+
 def models(task, candidates=(), with_rivals=True):
     """The models compared: registry names or estimators, by display name.
     ``candidates`` are (name, parameters) of extra sk_mlp configurations;
@@ -268,8 +273,7 @@ def main(argv=None):
                              "per large table on two cores")
     args = parser.parse_args(argv)
 
-    candidates = [(text.split("=", 1)[0], json.loads(text.split("=", 1)[1]))
-                  for text in args.candidate]
+    candidates = parse_candidates(args.candidate)
     refit = set(filter(None, args.refit.split(",")))
     available = datasets()
     if args.quick:
