@@ -12,6 +12,10 @@ _SKLEARN_EQUIVALENT = {
     "ema_momentum": 0.0,
     "ensemble_size": 1,
     "numerical_embedding": None,
+    # scikit-learn's 'auto' batch is min(200, n_samples): 200 here (a batch
+    # beyond the rows takes them all)
+    "batch_size": 200,
+    "autocast": None,
 }
 
 

@@ -125,6 +125,12 @@ def test_sklearn_defaults_give_back_every_default_of_scikit_learn(Estimator):
     for name, value in theirs.items():
         mine = tuple(ours[name]) if isinstance(ours[name], (list, tuple)) else ours[name]
         value = tuple(value) if isinstance(value, (list, tuple)) else value
+        if name == "batch_size":
+            # scikit-learn's 'auto' is min(200, n_samples); sk_mlp's grows
+            # with the rows, and 200 (a batch beyond the rows takes them
+            # all) is scikit-learn's
+            assert (mine, value) == (200, "auto")
+            continue
         assert mine == value, name
     # the sk_mlp-only parameters are at their plain (scikit-learn) values
     assert ours["dropout"] == 0 and ours["weight_decay"] == 0
@@ -300,11 +306,11 @@ def test_auto_learning_rate_of_the_regressor_falls_once_past_the_threshold(devic
     assert large.validation_loss_curve_ is not None
     assert rates(large) == {AUTO_LEARNING_RATE}
     assert rates(_fit(MLPRegressor(learning_rate_init=0.02, **kwargs), X, y)) == {0.02}
-    # 'auto' is the regressor's: the classifier's default is scikit-learn's 0.001
+    # the classifier's 'auto' is scikit-learn's 0.001 on a batch of 200
     Xc, yc = _noisy(60)
-    with pytest.raises(ValueError, match="learning_rate_init"):
-        MLPClassifier(learning_rate_init="auto", device=device).fit(Xc, yc)
-    assert sklearn_defaults(MLPRegressor)["learning_rate_init"] == 0.001
+    assert rates(_fit(MLPClassifier(**kwargs), Xc, yc)) == {0.001}
+    for cls in (MLPClassifier, MLPRegressor):
+        assert sklearn_defaults(cls)["learning_rate_init"] == 0.001
 
 
 def test_auto_patience_of_the_regressor_is_shorter_from_the_threshold_on(device):
@@ -435,3 +441,91 @@ def test_partial_fit_never_averages_and_ema_momentum_is_validated(device):
     assert MLPRegressor().ema_momentum == 0.99 and MLPClassifier().ema_momentum == 0.0
     with pytest.raises(ValueError, match="ema_momentum"):
         MLPRegressor(ema_momentum=1.0).fit(X, y)
+
+
+# ------------------------------------------- fewer, larger steps (issue 38)
+def _resolve(cls, n_samples, fast_bfloat16=False, **params):
+    from sk_mlp.neural_network._settings import DataFacts, resolve
+
+    est = cls(**params)
+    return resolve(est.get_params(deep=False),
+                   DataFacts(n_samples, n_embeddable=4, fast_bfloat16=fast_bfloat16))
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_auto_batch_size_grows_with_the_rows_and_the_rate_with_the_batch(cls):
+    """batch_size='auto': 200 below the threshold, then the power of two
+    nearest rows / 40, capped; an 'auto' rate grows by sqrt(batch / 200),
+    a given rate and a given batch are kept as given."""
+    from sk_mlp.neural_network._settings import (AUTO_BATCH_GROWTH_ROWS,
+                                                 AUTO_BATCH_SIZE_MAX)
+
+    small = _resolve(cls, AUTO_BATCH_GROWTH_ROWS - 1)
+    assert small.batch_size == 200
+    expected = {AUTO_BATCH_GROWTH_ROWS: 512, 20_000: 512, 60_000: 1024,
+                200_000: 2048, 645_300: AUTO_BATCH_SIZE_MAX, 10**7: AUTO_BATCH_SIZE_MAX}
+    for n, batch in expected.items():
+        settings = _resolve(cls, n)
+        assert settings.batch_size == batch, n
+        base = _resolve(cls, n, batch_size=200).learning_rate
+        assert settings.learning_rate == pytest.approx(base * np.sqrt(batch / 200))
+        assert _resolve(cls, n, learning_rate_init=0.01).learning_rate == 0.01
+        assert _resolve(cls, n, batch_size=64).batch_size == 64
+    assert small.learning_rate == _resolve(cls, AUTO_BATCH_GROWTH_ROWS - 1,
+                                           batch_size=200).learning_rate
+    # scikit-learn's batch of min(200, n) is one setting away
+    assert sklearn_defaults(cls)["batch_size"] == 200
+
+
+def test_the_grown_batch_is_the_batch_the_net_trains_with(device):
+    """A fit on AUTO_BATCH_GROWTH_ROWS rows (rows of weight 0 not counted)
+    steps through batches of the grown size, at the grown rate."""
+    from sk_mlp.neural_network._settings import AUTO_BATCH_GROWTH_ROWS
+
+    n = AUTO_BATCH_GROWTH_ROWS
+    X, y = _noisy(n + 1)
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=1, random_state=0, device=device)
+    est = _fit(MLPClassifier(**kwargs), X[:n], y[:n])
+    train_rows = n - int(np.ceil(0.1 * n))  # early stopping holds out a tenth
+    assert est.settings_.batch_size == 512 == est.net_.batch_size
+    assert est.net_.history[0]["train_batch_count"] == -(-train_rows // 512)
+    assert est.history_[0]["lr"] == pytest.approx(0.001 * np.sqrt(512 / 200))
+    weights = np.ones(n + 1)
+    weights[:2] = 0.0
+    below = _fit(MLPClassifier(**kwargs), X, y, sample_weight=weights)
+    assert below.settings_.batch_size == 200
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_auto_ensemble_is_one_network_on_large_tables(cls):
+    from sk_mlp.neural_network._settings import AUTO_ENSEMBLE_ROWS
+
+    assert _resolve(cls, AUTO_ENSEMBLE_ROWS - 1).ensemble_size == 2  # embedded
+    assert _resolve(cls, AUTO_ENSEMBLE_ROWS - 1,
+                    numerical_embedding=None).ensemble_size == 3
+    assert _resolve(cls, AUTO_ENSEMBLE_ROWS).ensemble_size == 1
+    assert _resolve(cls, AUTO_ENSEMBLE_ROWS, ensemble_size=3).ensemble_size == 3
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_auto_autocast_is_bfloat16_on_large_batches_of_capable_devices(cls):
+    from sk_mlp.neural_network._settings import AUTO_AUTOCAST_BATCH
+
+    assert AUTO_AUTOCAST_BATCH > 200  # batches of 200 never cast
+    assert _resolve(cls, 10**6, fast_bfloat16=True).autocast == "bfloat16"
+    assert _resolve(cls, 10**6, fast_bfloat16=False).autocast is None
+    assert _resolve(cls, 10**6, fast_bfloat16=True,
+                    batch_size=AUTO_AUTOCAST_BATCH - 1).autocast is None
+    assert _resolve(cls, AUTO_AUTOCAST_BATCH, fast_bfloat16=True,
+                    batch_size=AUTO_AUTOCAST_BATCH).autocast == "bfloat16"
+    # a batch beyond the rows holds the rows: too few to cast
+    assert _resolve(cls, 100, fast_bfloat16=True, batch_size=10**5).autocast is None
+    for params in ({"dtype": "float64"}, {"solver": "lbfgs"}):
+        assert _resolve(cls, 10**6, fast_bfloat16=True, **params).autocast is None
+        # asked for where it cannot serve: a clear error, not a silent no
+        with pytest.raises(ValueError, match="autocast='bfloat16'.*autocast=None"):
+            _resolve(cls, 10**6, autocast="bfloat16", **params)
+    # asked for explicitly, it is used even where it is emulated
+    assert _resolve(cls, 100, autocast="bfloat16").autocast == "bfloat16"
+    assert _resolve(cls, 10**6, fast_bfloat16=True, autocast=None).autocast is None
+    assert sklearn_defaults(cls)["autocast"] is None

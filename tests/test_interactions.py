@@ -29,6 +29,8 @@ import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.metrics import recall_score
 
+import torch
+
 import sk_mlp
 from sk_mlp import MLPClassifier, MLPRegressor
 from sk_mlp._torch.embeddings import EMBEDDING_DIM
@@ -54,6 +56,7 @@ FACTORS = {
     "ensemble_size": [1, 3, "auto"],
     "label_smoothing": ["auto", 0.1],
     "tol": ["auto", 1e-3],
+    "autocast": ["auto", "bfloat16"],
 }
 
 
@@ -72,6 +75,8 @@ def _pair_allowed(a, va, b, vb):
         return False  # no partial_fit, deterministic loss only
     if pair.get("early_stopping") is True and pair.get("second_call") == "partial_fit":
         return False  # refused by partial_fit
+    if pair.get("solver") == "lbfgs" and pair.get("autocast") == "bfloat16":
+        return False  # refused: L-BFGS computes in float64
     return True
 
 
@@ -170,7 +175,8 @@ def _estimator(row, **overrides):
                   ema_momentum=row["ema_momentum"], input_scaling=row["input_scaling"],
                   n_iter_no_change=row["n_iter_no_change"],
                   numerical_embedding=row["numerical_embedding"],
-                  ensemble_size=row["ensemble_size"], tol=row["tol"])
+                  ensemble_size=row["ensemble_size"], tol=row["tol"],
+                  autocast=row["autocast"])
     if row["task"] == "classifier":
         params["class_weight"] = row["class_weight"]
         params["label_smoothing"] = row["label_smoothing"]
@@ -276,6 +282,13 @@ def test_settings_that_meet_work_together(row, tmp_path):
     assert network.layer_sizes == [X.shape[1] + embedded * (EMBEDDING_DIM - 1),
                                    *settings.hidden_layer_sizes, est.n_outputs_]
     assert network.dtype == settings.dtype
+    # bfloat16 products where asked ('auto': never on batches of 200), the
+    # weights in the network's dtype whatever the products ran in
+    assert settings.autocast == (None if row["autocast"] == "auto" else "bfloat16")
+    assert est.net_.autocast_dtype == (None if settings.autocast is None
+                                       else torch.bfloat16)
+    assert all(p.dtype == getattr(torch, settings.dtype)
+               for p in est.net_.module_.parameters())
     assert (network.input_shift is None) == (row["input_scaling"] is None)
     # 'auto': 3 members, 2 with an embedding (this array never embeds by
     # 'auto', so the embedding is the row's), whatever the second call did
@@ -326,7 +339,7 @@ def test_a_zero_weight_equals_a_dropped_row(row):
     weights = _weights(y, "with_zeros")
     kept = weights > 0
     overrides = dict(batch_size=10 * N_ROWS, dropout=0.0, early_stopping=False,
-                     dtype="float64")
+                     dtype="float64", autocast=None)
     if row["solver"] == "sgd" and not row["standardize_target"]:
         # SGD with momentum on the raw targets (about 500 +- 3,000) diverges
         # at the default rate, and a diverging fit turns rounding into

@@ -45,7 +45,11 @@ class TrainingNet(NeuralNet):
     regressor's standardised targets -> the user's scale), ``ema_momentum``
     (momentum of the weights' moving average; 0: none), ``shuffle``,
     ``valid_scorer`` (function of validation logits, targets and weights
-    giving a score, higher is better) and ``predict_batch_size``.
+    giving a score, higher is better), ``predict_batch_size`` and
+    ``autocast_dtype`` (None, or ``torch.bfloat16``: the training steps'
+    forward pass under ``torch.autocast`` in that type, the weights, their
+    gradients, the optimiser and the loss staying in the network's dtype;
+    validation and prediction never autocast).
 
     ``partial_fit(train, None, epochs=..., valid=..., shuffle_generator=...,
     dropout_generator=..., average=...)`` trains on ``train`` (a
@@ -58,7 +62,8 @@ class TrainingNet(NeuralNet):
 
     def __init__(self, module, criterion, *, l2_alpha=0.0, l2_by_optimizer=False,
                  base_weight_decay=0.0, loss_scale=1.0, ema_momentum=0.0, shuffle=True,
-                 valid_scorer=None, predict_batch_size=4096, **kwargs):
+                 valid_scorer=None, predict_batch_size=4096, autocast_dtype=None,
+                 **kwargs):
         super().__init__(module, criterion, **kwargs)
         self.l2_alpha = l2_alpha
         self.l2_by_optimizer = l2_by_optimizer
@@ -68,6 +73,7 @@ class TrainingNet(NeuralNet):
         self.shuffle = shuffle
         self.valid_scorer = valid_scorer
         self.predict_batch_size = predict_batch_size
+        self.autocast_dtype = autocast_dtype
 
     # the current call's state (never part of a saved model): the shuffling
     # generator, the training data's mean weight (weights arrive normalised
@@ -88,6 +94,16 @@ class TrainingNet(NeuralNet):
         # over the module tree per batch is measurable for small networks.
         if self.module_.training != training:
             super()._set_training(training)
+
+    def infer(self, x, **fit_params):
+        if self.autocast_dtype is None or not self.module_.training:
+            return super().infer(x, **fit_params)
+        # the products in the lower precision; the outputs back in the
+        # network's dtype, so the loss (and its reduction) is computed there
+        dtype = self.module_.linears[0].weight.dtype
+        with torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype):
+            out = super().infer(x, **fit_params)
+        return out.to(dtype)
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):

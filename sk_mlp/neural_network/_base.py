@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
 from .._torch.activations import ACTIVATIONS, KAIMING_NONLINEARITY
 from .._torch.data import TensorData, to_tensor
 from ._fitted import FittedAttributesMixin
-from .._torch.device import resolve_device
+from .._torch.device import fast_bfloat16, resolve_device
 from .._torch.initializers import INITIALIZERS, fill_weights, sklearn_glorot
 from .._torch.lbfgs import fit_lbfgs
 from .._torch.losses import OUTPUTS
@@ -39,8 +39,8 @@ from .._torch.optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimiz
 from .._torch.scaling import input_statistics
 from ._export import DTYPES, NetworkExportMixin
 from ._forward import ForwardMixin
-from ._settings import (DataFacts, early_stopping_required, plain_params,
-                        resolve, same_value)
+from ._settings import (DataFacts, early_stopping_required,
+                        plain_params, resolve, same_value)
 from .._common.fitting import (FLOAT32_MAX, TrainingDivergedWarning,
                                fit_or_roll_back, make_generators,
                                validation_split)
@@ -86,7 +86,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "solver": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither"),
+                               StrOptions({"auto"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
@@ -117,9 +118,10 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "ema_momentum": [Interval(Real, 0, 1, closed="left")],
         "numerical_embedding": [StrOptions(set(EMBEDDINGS) | {"auto"}), None],
         "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "autocast": [StrOptions({"auto", "bfloat16"}), None],
     }
     # pickles and skops files of 0.1.0 and 0.2.0 have neither
-    _params_added = {"numerical_embedding": None, "ensemble_size": 1}
+    _params_added = {"numerical_embedding": None, "ensemble_size": 1, "autocast": None}
 
     @abstractmethod
     def __init__(
@@ -159,6 +161,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         ema_momentum,
         numerical_embedding=None,
         ensemble_size=1,
+        autocast=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -194,6 +197,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         self.ema_momentum = ema_momentum
         self.numerical_embedding = numerical_embedding
         self.ensemble_size = ensemble_size
+        self.autocast = autocast
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -341,7 +345,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             n_embeddable = len(columns) if self.numerical_embedding == "auto" else 0
             settings, split = self._resolve_settings(
                 params, rows, n_embeddable, y, weights, incremental,
-                reset, split_seed)
+                reset, split_seed, device)
             if not reset:
                 settings = self._continued_autos(settings)
         self._check_targets(y, settings)
@@ -378,13 +382,15 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                 settings, ensemble_size=module.get("ensemble_size", 1))
         return settings
 
-    def _facts(self, n_samples, n_embeddable, incremental, reset):
-        """The :class:`DataFacts` a fit on ``n_samples`` rows resolves from:
-        partial_fit on a fitted model keeps the facts of its settings."""
+    def _facts(self, n_samples, n_embeddable, incremental, reset, device):
+        """The :class:`DataFacts` a fit on ``n_samples`` rows on ``device``
+        resolves from: partial_fit on a fitted model keeps the facts of its
+        settings."""
         if incremental and not reset:
             return self.settings_.facts
         return DataFacts(n_samples, can_split=not incremental, n_embeddable=n_embeddable,
-                         n_classes=self._n_classes())
+                         n_classes=self._n_classes(),
+                         fast_bfloat16=fast_bfloat16(device))
 
     def _n_classes(self):
         """The classes of a multiclass target (a fact of the rules); 0 for
@@ -392,11 +398,11 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         return 0
 
     def _resolve_settings(self, params, n_samples, n_embeddable, y, weights, incremental,
-                          reset, seed):
+                          reset, seed, device):
         """``(settings, split)``: the settings of this call from the rules of
         ``sk_mlp.neural_network._settings`` and, with early stopping, the rows of the
         validation split (None without)."""
-        facts = self._facts(n_samples, n_embeddable, incremental, reset)
+        facts = self._facts(n_samples, n_embeddable, incremental, reset, device)
         settings = resolve(params, facts)
         if incremental or not settings.early_stopping:
             return settings, None
@@ -647,6 +653,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             ema_momentum=settings.ema_momentum,
             shuffle=self.shuffle,
             valid_scorer=scorer,
+            autocast_dtype=settings.autocast and getattr(torch, settings.autocast),
             **optimizer_params(self, device, settings.weight_decay,
                                settings.learning_rate if learning_rate is None
                                else learning_rate),

@@ -88,7 +88,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         *,
         solver="adam",
         alpha=0.0001,
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -120,6 +120,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         ema_momentum=0.0,
         numerical_embedding="auto",
         ensemble_size="auto",
+        autocast="auto",
     ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
@@ -158,6 +159,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             ema_momentum=ema_momentum,
             numerical_embedding=numerical_embedding,
             ensemble_size=ensemble_size,
+            autocast=autocast,
         )
 
     _parameter_constraints = {

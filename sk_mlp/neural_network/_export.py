@@ -189,9 +189,13 @@ class NetworkExportMixin:
             # and the class count only an 'auto' label smoothing reads (files
             # before it were never smoothed by a rule)
             values.setdefault("n_classes", 0)
+            # and whether the device multiplied bfloat16 fast (files before
+            # autocast never did)
+            values.setdefault("fast_bfloat16", False)
             for name in set(RULES) - set(values):
                 facts = DataFacts(int(values["n_samples"]), bool(values["can_split"]),
-                                  int(values["n_embeddable"]), int(values["n_classes"]))
+                                  int(values["n_embeddable"]), int(values["n_classes"]),
+                                  bool(values["fast_bfloat16"]))
                 values[name] = RULES[name].fn(self.get_params(deep=False), facts, values)
             return FitSettings.from_dict(values)
         rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0

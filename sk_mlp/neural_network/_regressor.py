@@ -110,6 +110,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         ema_momentum=0.99,
         numerical_embedding="auto",
         ensemble_size="auto",
+        autocast="auto",
     ):
         self.loss = loss
         self.standardize_target = standardize_target
@@ -148,14 +149,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             ema_momentum=ema_momentum,
             numerical_embedding=numerical_embedding,
             ensemble_size=ensemble_size,
+            autocast=autocast,
         )
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
         "standardize_target": ["boolean"],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither"),
-                               StrOptions({"auto"})],
     }
 
     _y_numeric = True

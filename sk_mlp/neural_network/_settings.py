@@ -29,7 +29,21 @@ AUTO_DROPOUT = 0.1
 AUTO_LEARNING_RATE_SMALL = 5e-3
 AUTO_LEARNING_RATE = 3e-3
 AUTO_LEARNING_RATE_ROWS = 2000
+AUTO_LEARNING_RATE_CLASSIFIER = 1e-3
 AUTO_BATCH_SIZE = 200
+# batch_size='auto' grows with the rows from here: the power of two nearest
+# to sqrt(AUTO_BATCH_SCALE * rows), at most AUTO_BATCH_SIZE_MAX, so the
+# steps of an epoch grow as sqrt(rows), not as the rows (on 200,000 rows
+# batches of 1,024 / 2,048 / 4,096 fit in 58 / 52 / 60 s to 0.974 / 0.974
+# / 0.974, batches of 200 in 144 s; benchmarks/results/candidates.md)
+AUTO_BATCH_GROWTH_ROWS = 16000
+AUTO_BATCH_SCALE = 13
+AUTO_BATCH_SIZE_MAX = 4096
+# autocast='auto': bfloat16 products from this batch size on, where the
+# device multiplies bfloat16 in hardware (below it, on the CPU, the casts
+# cost about what the products save, and on 20,000 rows (batches of 512)
+# three seeds scored 0.9512 against float32's 0.9526)
+AUTO_AUTOCAST_BATCH = 1024
 # patience of the stopping rule: a validation split of 500 rows or more
 # measures an epoch well enough that half the patience finds the same best
 # epoch (bikeshare and a 20,000-row table: same score, 30-40 % fewer epochs),
@@ -47,6 +61,9 @@ AUTO_EMBEDDING_COLUMNS = 32
 # column (benchmarks/results/candidates.md)
 AUTO_ENSEMBLE_SIZE = 3
 AUTO_ENSEMBLE_SIZE_EMBEDDED = 2
+# ... and one network from this many rows, where the members' variance is
+# small and their cost is a multiple of every epoch
+AUTO_ENSEMBLE_ROWS = 16000
 # tol='auto': this tolerance; relative to the best loss for the regressor
 AUTO_TOL = 1e-4
 # label_smoothing='auto': this much smoothing on multiclass targets from this
@@ -55,6 +72,11 @@ AUTO_TOL = 1e-4
 # probabilities back (benchmarks/results/candidates.md)
 AUTO_LABEL_SMOOTHING = 0.1
 AUTO_LABEL_SMOOTHING_ROWS = 1000
+
+
+# autocast: the types a training step's products may run in (None: the
+# network's own dtype)
+AUTOCAST_DTYPES = (None, "bfloat16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,12 +99,17 @@ class DataFacts:
     n_classes : int
         Classes of a multiclass target (a softmax output); 0 for binary,
         multilabel and regression targets.
+    fast_bfloat16 : bool
+        Whether the fit's device multiplies bfloat16 in hardware (a CUDA GPU
+        of compute capability 8.0 and up, a CPU with AVX512-BF16 or AMX;
+        ``sk_mlp._torch.device.fast_bfloat16``).
     """
 
     n_samples: int
     can_split: bool = True
     n_embeddable: int = 0
     n_classes: int = 0
+    fast_bfloat16: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,12 +139,14 @@ class FitSettings:
     label_smoothing: float = 0.0
     tol: float = AUTO_TOL
     tol_relative: bool = False
+    fast_bfloat16: bool = False
+    autocast: object = None  # a key of AUTOCAST_DTYPES
 
     @property
     def facts(self):
         """The :class:`DataFacts` this record was resolved from."""
         return DataFacts(self.n_samples, self.can_split, self.n_embeddable,
-                         self.n_classes)
+                         self.n_classes, self.fast_bfloat16)
 
     def as_dict(self):
         """The settings as a plain dict (tuples kept)."""
@@ -139,8 +168,11 @@ class FitSettings:
             if not isinstance(record[key], Integral) or isinstance(record[key], bool):
                 raise ValueError(f"its setting {key} is not an integer")
             record[key] = int(record[key])
-        if not isinstance(record["tol_relative"], bool):
-            raise ValueError("its setting tol_relative is not a boolean")
+        for key in ("tol_relative", "fast_bfloat16"):
+            if not isinstance(record[key], bool):
+                raise ValueError(f"its setting {key} is not a boolean")
+        if record["autocast"] not in AUTOCAST_DTYPES:
+            raise ValueError("its setting autocast is not None or 'bfloat16'")
         for key in ("weight_decay", "learning_rate", "ema_momentum", "label_smoothing",
                     "tol"):
             if not isinstance(record[key], Real):
@@ -207,13 +239,28 @@ def _weight_decay(p, facts, done):
 
 def _learning_rate(p, facts, done):
     if p["learning_rate_init"] == "auto":
-        return (AUTO_LEARNING_RATE_SMALL if facts.n_samples <= AUTO_LEARNING_RATE_ROWS
-                else AUTO_LEARNING_RATE)
+        # the rate of a batch of AUTO_BATCH_SIZE, grown with the square root
+        # of the batch (the noise of an average of b gradients falls as
+        # 1 / sqrt(b)): fewer, larger steps go as far
+        if "label_smoothing" in p:  # the classifier's parameters
+            base = AUTO_LEARNING_RATE_CLASSIFIER
+        else:
+            base = (AUTO_LEARNING_RATE_SMALL if facts.n_samples <= AUTO_LEARNING_RATE_ROWS
+                    else AUTO_LEARNING_RATE)
+        return base * math.sqrt(max(done["batch_size"], AUTO_BATCH_SIZE) / AUTO_BATCH_SIZE)
     return float(p["learning_rate_init"])
 
 
+def _auto_batch_size(n_samples):
+    if n_samples < AUTO_BATCH_GROWTH_ROWS:
+        return AUTO_BATCH_SIZE
+    size = math.sqrt(AUTO_BATCH_SCALE * n_samples)
+    return int(min(AUTO_BATCH_SIZE_MAX, 2 ** round(math.log2(size))))
+
+
 def _batch_size(p, facts, done):
-    return AUTO_BATCH_SIZE if p["batch_size"] == "auto" else int(p["batch_size"])
+    return _auto_batch_size(facts.n_samples) if p["batch_size"] == "auto" \
+        else int(p["batch_size"])
 
 
 def _early_stopping(p, facts, done):
@@ -267,6 +314,8 @@ def _numerical_embedding(p, facts, done):
 
 def _ensemble_size(p, facts, done):
     if p["ensemble_size"] == "auto":
+        if facts.n_samples >= AUTO_ENSEMBLE_ROWS:
+            return 1
         return (AUTO_ENSEMBLE_SIZE if done["numerical_embedding"] is None
                 else AUTO_ENSEMBLE_SIZE_EMBEDDED)
     return int(p["ensemble_size"])
@@ -278,6 +327,21 @@ def _label_smoothing(p, facts, done):
         return (AUTO_LABEL_SMOOTHING if facts.n_classes >= 3 and done["early_stopping"]
                 and facts.n_samples >= AUTO_LABEL_SMOOTHING_ROWS else 0.0)
     return float(value)
+
+
+def _autocast(p, facts, done):
+    value = p.get("autocast")
+    if value == "auto":
+        return ("bfloat16" if facts.fast_bfloat16 and done["dtype"] == "float32"
+                and p["solver"] != "lbfgs"
+                and min(done["batch_size"], facts.n_samples) >= AUTO_AUTOCAST_BATCH
+                else None)
+    if value is not None and (p["solver"] == "lbfgs" or done["dtype"] != "float32"):
+        raise ValueError(
+            f"autocast={value!r} runs a float32 network's products in {value}; "
+            f"it cannot serve solver={p['solver']!r} with dtype={done['dtype']!r}: "
+            "use dtype='float32' with a stochastic solver, or autocast=None.")
+    return value
 
 
 def _tol(p, facts, done):
@@ -319,16 +383,22 @@ RULES = {
         f"n_samples, and {AUTO_WEIGHT_DECAY / 10:g} from "
         f"{10 * AUTO_WEIGHT_DECAY_ROWS:,} rows on; 0 with ``'lbfgs'``, whose "
         "penalty is ``alpha``."),
-    "learning_rate": Rule(
-        ("learning_rate_init",), _learning_rate,
-        f"``'auto'`` (the regressor's default) is {AUTO_LEARNING_RATE_SMALL:g} up to "
-        f"{AUTO_LEARNING_RATE_ROWS:,} rows passed to ``fit`` (rows of weight 0 do not "
-        f"count) and "
-        f"{AUTO_LEARNING_RATE:g} beyond."),
     "batch_size": Rule(
         ("batch_size",), _batch_size,
-        f"``'auto'`` is {AUTO_BATCH_SIZE}; a size beyond the rows takes them all in "
-        "one batch."),
+        f"``'auto'`` is {AUTO_BATCH_SIZE} below {AUTO_BATCH_GROWTH_ROWS:,} rows passed "
+        "to ``fit`` (rows of weight 0 do not count) and from there the power of two "
+        f"nearest to sqrt({AUTO_BATCH_SCALE} * rows), at most {AUTO_BATCH_SIZE_MAX:,} "
+        "(512 at 20,000 rows, 1,024 at 60,000, 2,048 at 200,000, 4,096 from 645,300): "
+        "an epoch's steps then grow as the square root of the rows, not as the rows; "
+        "a size beyond the rows takes them all in one batch."),
+    "learning_rate": Rule(
+        ("learning_rate_init", "batch_size"), _learning_rate,
+        f"``'auto'`` (the default) is, for a batch of {AUTO_BATCH_SIZE}, "
+        f"{AUTO_LEARNING_RATE_CLASSIFIER:g} for the classifier, and for the regressor "
+        f"{AUTO_LEARNING_RATE_SMALL:g} up to {AUTO_LEARNING_RATE_ROWS:,} rows passed to "
+        f"``fit`` (rows of weight 0 do not count) and {AUTO_LEARNING_RATE:g} beyond; "
+        f"times sqrt(batch_size / {AUTO_BATCH_SIZE}) for a larger batch (the noise of "
+        "a mean of b gradients falls as 1 / sqrt(b), so a larger step goes as far)."),
     "early_stopping": Rule(
         ("early_stopping", "solver"), _early_stopping,
         f"``'auto'`` holds out a validation split from {AUTO_EARLY_STOPPING_ROWS} "
@@ -343,6 +413,14 @@ RULES = {
         ("dtype", "solver"), _dtype,
         "``'auto'`` is float32 for the stochastic solvers and float64 for "
         "``'lbfgs'``, whose line search needs the precision."),
+    "autocast": Rule(
+        ("autocast", "solver", "dtype", "batch_size"), _autocast,
+        "``'auto'`` is ``'bfloat16'`` where the device multiplies bfloat16 in "
+        "hardware (a CUDA GPU of compute capability 8.0 and up, a CPU with "
+        "AVX512-BF16 or AMX), the network is float32 and trained by a stochastic "
+        f"solver, and a batch holds {AUTO_AUTOCAST_BATCH:,} rows or more (the batch "
+        "size, or the rows where they are fewer; on smaller "
+        "batches the casts cost about what the products save); None otherwise."),
     "ema_momentum": Rule(
         ("ema_momentum", "solver"), _ema_momentum,
         "the given momentum; 0 with ``'lbfgs'``, and ``partial_fit`` never "
@@ -366,8 +444,11 @@ RULES = {
         f"``'auto'`` is {AUTO_ENSEMBLE_SIZE} members, and "
         f"{AUTO_ENSEMBLE_SIZE_EMBEDDED} where ``numerical_embedding`` resolves to an "
         "embedding (the first layer, which every member runs, then reads 16 values "
-        "per embedded column); a warm start or ``partial_fit`` keeps the fitted "
-        "network's."),
+        f"per embedded column), below {AUTO_ENSEMBLE_ROWS:,} rows passed to ``fit`` "
+        "(rows of weight 0 do not count); one network from there, where the "
+        "members' mean removes little variance and every epoch would cost their "
+        "number of times the arithmetic; a warm start or ``partial_fit`` keeps the "
+        "fitted network's."),
     "label_smoothing": Rule(
         ("label_smoothing", "early_stopping"), _label_smoothing,
         f"``'auto'`` (the classifier's default) is {AUTO_LABEL_SMOOTHING} on multiclass "
@@ -404,7 +485,8 @@ def resolve(params, facts):
         done[name] = rule.fn(params, facts, done)
     return FitSettings(n_samples=int(facts.n_samples), can_split=bool(facts.can_split),
                        n_embeddable=int(facts.n_embeddable),
-                       n_classes=int(facts.n_classes), **done)
+                       n_classes=int(facts.n_classes),
+                       fast_bfloat16=bool(facts.fast_bfloat16), **done)
 
 
 def rules_table():
