@@ -7,6 +7,7 @@ directory).
 """
 
 import argparse
+import sys
 import warnings
 from pathlib import Path
 
@@ -58,10 +59,16 @@ def setup(doc, data=None, full=False):
     return result
 
 
-def save(fig, out, name):
-    """Write ``fig`` as ``out/name`` and say so."""
+def save(fig, out, name, quick=False):
+    """Write ``fig`` as ``out/name`` and say so. The PNG records the script
+    that made it, sk_mlp's defaults and whether the run was ``quick``, which
+    the tests read to refuse a picture in ``docs/images`` made before the
+    defaults it shows changed."""
+    from sk_mlp._sklearn_defaults import picture_metadata
+
     path = Path(out) / name
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "an example"
+    fig.savefig(path, dpi=80, metadata=picture_metadata(script, quick))
     print(f"wrote {path}")
     return path

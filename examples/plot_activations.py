@@ -54,4 +54,4 @@ for name in NAMES:
 axes[2].barh(list(scores), list(scores.values()))
 axes[2].axvline(0.5, color="k", ls="--", lw=1)
 axes[2].set(title="test accuracy on circles", xlim=(0, 1))
-save(fig, out, "activations.png")
+save(fig, out, "activations.png", quick)

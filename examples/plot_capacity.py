@@ -53,4 +53,4 @@ plot_learning_curves(wide, ax=axes[2])
 best = int(np.argmin(wide.validation_loss_curve_)) + 1
 print(f"wide net: validation loss lowest at epoch {best} of {len(wide.loss_curve_)}, "
       f"training loss {wide.loss_curve_[-1]:.3f} at the end")
-save(fig, out, "capacity.png")
+save(fig, out, "capacity.png", quick)

@@ -83,4 +83,4 @@ ConfusionMatrixDisplay.from_estimator(models[names[0]], X_test, y_test,
                                       display_labels=LABELS, ax=axes[2],
                                       xticks_rotation=90, colorbar=False)
 axes[2].set_title(f"{names[0]} confusion matrix")
-save(fig, out, "fashion_mnist.png")
+save(fig, out, "fashion_mnist.png", quick or not full)

@@ -36,4 +36,4 @@ for ax, model, name in ((axes[0], linear, "perceptron"), (axes[1], mlp, "MLP (4,
                 alpha=0.4)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=80)
     ax.set_title(f"{name}: accuracy {model.score(X, y):.2f}")
-save(fig, out, "mlp_xor.png")
+save(fig, out, "mlp_xor.png", quick)

@@ -76,4 +76,4 @@ for name, search in searches.items():
     print(f"{name} search: best CV accuracy {search.best_score_:.3f} with {best}")
 right.set(xlabel="candidate (sorted)", ylabel="CV accuracy", title="search at equal budget")
 right.legend()
-save(fig, out, "model_selection.png")
+save(fig, out, "model_selection.png", quick)

@@ -96,4 +96,4 @@ for clip in (None, 1.0):
           + ("training diverged (non-finite loss), "
              if diverged else f"largest epoch loss {max(clf.loss_curve_):.2f}, ")
           + accuracy)
-save(fig, out, "numerical_stability.png")
+save(fig, out, "numerical_stability.png", quick)

@@ -33,4 +33,4 @@ for ax, (title, params) in zip(axes, settings.items()):
     plot_learning_curves(clf, ax=ax)
     ax.set_title(title)
     print(f"{title:>20}: best validation accuracy {clf.best_validation_score_:.3f}")
-save(fig, out, "overfitting.png")
+save(fig, out, "overfitting.png", quick)

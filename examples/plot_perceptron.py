@@ -70,7 +70,7 @@ right.legend()
 print(f"updates within the bound (R^2+1)/rho^2 on {np.sum(updates <= bounds)} of "
       f"{n_sets} separable sets (median updates {np.median(updates):.0f}, median "
       f"bound {np.median(bounds):.0f})")
-save(fig, out, "perceptron_updates.png")
+save(fig, out, "perceptron_updates.png", quick)
 
 # %%
 # XOR: no line separates it

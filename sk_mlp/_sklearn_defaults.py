@@ -70,3 +70,33 @@ def _same(a, b):
         return isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and \
             tuple(a) == tuple(b)
     return a == b  # numbers by value (0 == False)
+
+
+# the PNG text key under which pictures record the defaults they show
+PICTURE_KEY = "sk_mlp defaults"
+
+
+def defaults_fingerprint():
+    """A short hash of everything that makes sk_mlp's defaults: the
+    estimators' default parameters and the constants of the rules that
+    resolve their ``'auto'`` values. A picture or report made with the
+    defaults records it (:func:`picture_metadata`), so a test can tell one
+    made before the defaults changed."""
+    import hashlib
+
+    from .linear_model import Perceptron
+    from .neural_network import MLPClassifier, MLPRegressor, _settings
+
+    parts = [f"{cls.__name__}: {sorted(_defaults(cls).items(), key=str)!r}"
+             for cls in (MLPClassifier, MLPRegressor, Perceptron)]
+    parts += [f"{name}={getattr(_settings, name)!r}" for name in sorted(dir(_settings))
+              if name.startswith("AUTO_")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def picture_metadata(made_by, quick=False):
+    """PNG text metadata (``savefig(..., metadata=...)``) saying which
+    command made a picture, with which defaults, and whether it was a quick
+    (sampled) run."""
+    return {"Software": made_by, "Comment": "quick (sampled) run" if quick else "full run",
+            "Source": f"{PICTURE_KEY} {defaults_fingerprint()}"}

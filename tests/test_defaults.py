@@ -338,9 +338,11 @@ def test_auto_patience_of_the_regressor_is_shorter_from_the_threshold_on(device)
     for given in (3, np.inf):
         assert _fit(MLPRegressor(n_iter_no_change=given, **kwargs), X, y) \
             .settings_.n_iter_no_change == given
-    # the classifier keeps its fixed 5; scikit-learn's 10 comes back through
-    # sklearn_defaults
-    assert MLPClassifier().n_iter_no_change == 5
+    # the classifier's 'auto' is 5 on small tables too; scikit-learn's 10
+    # comes back through sklearn_defaults
+    Xc, yc = _noisy(300)
+    assert _fit(MLPClassifier(hidden_layer_sizes=(4,), max_iter=1, device=device),
+                Xc, yc).settings_.n_iter_no_change == 5
     assert sklearn_defaults(MLPRegressor)["n_iter_no_change"] == 10
 
 
@@ -529,3 +531,24 @@ def test_auto_autocast_is_bfloat16_on_large_batches_of_capable_devices(cls):
     assert _resolve(cls, 100, autocast="bfloat16").autocast == "bfloat16"
     assert _resolve(cls, 10**6, fast_bfloat16=True, autocast=None).autocast is None
     assert sklearn_defaults(cls)["autocast"] is None
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_auto_patience_is_counted_in_steps_once_an_epoch_is_many(cls):
+    """n_iter_no_change='auto' (both estimators' default): the epochs that
+    hold AUTO_PATIENCE_STEPS steps at most, AUTO_PATIENCE_MIN at least; the
+    classifier's 5 and the regressor's 10/5 below that; a number is kept."""
+    from sk_mlp.neural_network._settings import (AUTO_PATIENCE, AUTO_PATIENCE_MIN,
+                                                 AUTO_PATIENCE_STEPS)
+
+    for n in (1000, 20_000, 200_000):
+        expected = 10 if (n < 5000 and cls is MLPRegressor) else AUTO_PATIENCE
+        assert _resolve(cls, n).n_iter_no_change == expected, n
+    big = _resolve(cls, 10**6)
+    assert big.n_iter_no_change == max(AUTO_PATIENCE_MIN, round(
+        AUTO_PATIENCE_STEPS / (10**6 / big.batch_size)))
+    assert _resolve(cls, 10**8).n_iter_no_change == AUTO_PATIENCE_MIN
+    # a small given batch makes many steps an epoch: less patience
+    assert _resolve(cls, 200_000, batch_size=200).n_iter_no_change == AUTO_PATIENCE_MIN
+    assert _resolve(cls, 10**6, n_iter_no_change=7).n_iter_no_change == 7
+    assert sklearn_defaults(cls)["n_iter_no_change"] == 10

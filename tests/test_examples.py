@@ -75,3 +75,33 @@ def test_a_missing_data_folder_is_a_clear_message(tmp_path):
                          text=True, timeout=120)
     assert run.returncode == 1
     assert "No train.csv in" in run.stderr and "Traceback" not in run.stderr
+
+
+# pictures of docs/images that no example writes -> the command that does
+OTHER_PICTURES = {
+    "compare_digits.png": "sk-mlp compare --output /tmp/c && "
+                          "cp /tmp/c/comparison.png docs/images/compare_digits.png",
+    "scaling.png": "python benchmarks/bench_scaling.py",
+}
+
+
+def test_the_pictures_in_the_docs_show_todays_defaults():
+    """Every picture in docs/images records the defaults it was made with
+    (examples/_example.save and sk-mlp compare stamp it); one made before
+    the defaults changed fails here, naming the command that remakes it."""
+    from PIL import Image
+
+    from sk_mlp._sklearn_defaults import PICTURE_KEY, defaults_fingerprint
+
+    makers = dict(OTHER_PICTURES)
+    for script in EXPECTED:
+        for picture in EXPECTED[script][0]:
+            makers.setdefault(picture, f"python examples/{script} --output docs/images")
+    images = EXAMPLES.parent / "docs" / "images"
+    stale = []
+    for path in sorted(images.glob("*.png")):
+        assert path.name in makers, f"{path.name}: no example or command makes it"
+        stamp = Image.open(path).text.get("Source", "")
+        if stamp != f"{PICTURE_KEY} {defaults_fingerprint()}":
+            stale.append(f"{path.name} ({stamp or 'no stamp'}): {makers[path.name]}")
+    assert not stale, "pictures made with other defaults; remake them: " + "; ".join(stale)

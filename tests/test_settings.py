@@ -56,8 +56,6 @@ def test_the_user_guide_states_the_rules_from_the_settings_module():
 def test_docstrings_quote_each_rule(cls):
     doc = " ".join(cls.__doc__.split())
     for name, rule in RULES.items():
-        if name == "learning_rate" and cls is MLPClassifier:
-            continue  # the classifier has no 'auto' learning rate
         if name == "label_smoothing" and cls is MLPRegressor:
             continue  # the regressor has no label smoothing
         assert " ".join(rule.doc.split()) in doc, name

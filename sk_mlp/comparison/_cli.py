@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._sklearn_defaults import picture_metadata
 from . import METRICS, MODELS, CompareError, compare, fit_best, summarize
 
 # Datasets bundled with scikit-learn that DATA may name; the first is the default.
@@ -168,7 +169,7 @@ def _plot(summary, path, metric):
     right.set_ylabel(metric)
     right.set_title("score against fit time")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, metadata=picture_metadata("sk-mlp compare"))
     plt.close(fig)
 
 

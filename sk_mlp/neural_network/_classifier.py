@@ -98,7 +98,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         early_stopping_metric="auto",
         validation_fraction=0.1,
         max_grad_norm=None,
-        n_iter_no_change=5,
+        n_iter_no_change="auto",
         max_fun=15000,
         shuffle=True,
         momentum=0.9,

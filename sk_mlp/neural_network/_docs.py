@@ -407,7 +407,7 @@ _TASK_DEFAULTS = {
         fold spread.""",
         "@TOL@": "1e-4",
         "@TOL_WHY@": "",
-        "@PATIENCE@": "5",
+        "@PATIENCE@": "'auto'",
         "@PATIENCE_WHY@": " scikit-learn's default is 10 (see ``learning_rate``).",
         "@EMA@": "0.0",
         "@EMA_WHY@": """

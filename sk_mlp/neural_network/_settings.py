@@ -51,6 +51,13 @@ AUTO_AUTOCAST_BATCH = 1024
 AUTO_PATIENCE_SMALL = 10
 AUTO_PATIENCE = 5
 AUTO_PATIENCE_ROWS = 5000
+# ... and counted in optimiser steps once the batch has grown: at most the
+# epochs holding this many steps, at least AUTO_PATIENCE_MIN epochs (an
+# epoch of 1,000,000 rows is 244 steps of 4,096: patience 2, where 5 spent
+# three epochs of a plateau before every rate cut; benchmarks/results/
+# candidates.md)
+AUTO_PATIENCE_STEPS = 500
+AUTO_PATIENCE_MIN = 2
 # numerical_embedding='auto': the periodic embedding from this many rows,
 # on at most this many embedded columns
 AUTO_EMBEDDING = "periodic"
@@ -300,8 +307,10 @@ def _patience(value):
 
 def _n_iter_no_change(p, facts, done):
     if isinstance(p["n_iter_no_change"], str):  # 'auto'
-        return (AUTO_PATIENCE_SMALL if facts.n_samples < AUTO_PATIENCE_ROWS
-                else AUTO_PATIENCE)
+        small = facts.n_samples < AUTO_PATIENCE_ROWS and "label_smoothing" not in p
+        epochs = AUTO_PATIENCE_SMALL if small else AUTO_PATIENCE
+        steps = max(facts.n_samples / done["batch_size"], 1.0)
+        return max(AUTO_PATIENCE_MIN, min(epochs, round(AUTO_PATIENCE_STEPS / steps)))
     return _patience(p["n_iter_no_change"])
 
 
@@ -426,11 +435,14 @@ RULES = {
         "the given momentum; 0 with ``'lbfgs'``, and ``partial_fit`` never "
         "averages (it steps the weights it is given)."),
     "n_iter_no_change": Rule(
-        ("n_iter_no_change",), _n_iter_no_change,
-        f"``'auto'`` (the regressor's default) is {AUTO_PATIENCE_SMALL} epochs below "
-        f"{AUTO_PATIENCE_ROWS:,} rows passed to ``fit`` (rows of weight 0 do not count) "
-        f"and {AUTO_PATIENCE} from there, where the validation loss is steady enough "
-        "to need less patience."),
+        ("n_iter_no_change", "batch_size"), _n_iter_no_change,
+        f"``'auto'`` is {AUTO_PATIENCE} epochs for the classifier, and for the "
+        f"regressor {AUTO_PATIENCE_SMALL} below {AUTO_PATIENCE_ROWS:,} rows passed to "
+        f"``fit`` (rows of weight 0 do not count) and {AUTO_PATIENCE} from there, where "
+        "the validation loss is steady enough to need less patience; at most the "
+        f"epochs that hold {AUTO_PATIENCE_STEPS} optimiser steps (rows / batch_size "
+        f"steps an epoch), and at least {AUTO_PATIENCE_MIN}: patience counted in "
+        "steps once an epoch is many (2 epochs at 1,000,000 rows)."),
     "numerical_embedding": Rule(
         ("numerical_embedding",), _numerical_embedding,
         f"``'auto'`` is ``'{AUTO_EMBEDDING}'`` from {AUTO_EMBEDDING_ROWS:,} rows passed "
