@@ -399,7 +399,7 @@ _TASK_DEFAULTS = {
         is on tables below 16,000 rows.""",
         "@SCHEDULE@": "'adaptive'",
         "@SCHEDULE_WHY@": """ scikit-learn's default is ``'constant'``. For the classifier
-        ``'adaptive'`` with ``n_iter_no_change=5``, under early stopping on
+        ``'adaptive'`` with a patience of 5 epochs, under early stopping on
         the validation loss, cuts the rate as soon as the validation loss
         stalls: Fashion-MNIST test accuracy 0.901 against 0.891 with a
         constant rate (at weight decay 1e-4; 0.899 at the default 1e-3),
