@@ -457,8 +457,9 @@ def _resolve(cls, n_samples, fast_bfloat16=False, **params):
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 def test_auto_batch_size_grows_with_the_rows_and_the_rate_with_the_batch(cls):
     """batch_size='auto': 200 below the threshold, then the power of two
-    nearest rows / 40, capped; an 'auto' rate grows by sqrt(batch / 200),
-    a given rate and a given batch are kept as given."""
+    nearest sqrt(13 rows), capped; an 'auto' rate grows by sqrt(batch / 200)
+    under the 'adaptive' schedule and not under a constant one; a given rate
+    and a given batch are kept as given."""
     from sk_mlp.neural_network._settings import (AUTO_BATCH_GROWTH_ROWS,
                                                  AUTO_BATCH_SIZE_MAX)
 
@@ -467,10 +468,11 @@ def test_auto_batch_size_grows_with_the_rows_and_the_rate_with_the_batch(cls):
     expected = {AUTO_BATCH_GROWTH_ROWS: 512, 20_000: 512, 60_000: 1024,
                 200_000: 2048, 645_300: AUTO_BATCH_SIZE_MAX, 10**7: AUTO_BATCH_SIZE_MAX}
     for n, batch in expected.items():
-        settings = _resolve(cls, n)
+        settings = _resolve(cls, n, learning_rate="adaptive")
         assert settings.batch_size == batch, n
         base = _resolve(cls, n, batch_size=200).learning_rate
         assert settings.learning_rate == pytest.approx(base * np.sqrt(batch / 200))
+        assert _resolve(cls, n, learning_rate="constant").learning_rate == base
         assert _resolve(cls, n, learning_rate_init=0.01).learning_rate == 0.01
         assert _resolve(cls, n, batch_size=64).batch_size == 64
     assert small.learning_rate == _resolve(cls, AUTO_BATCH_GROWTH_ROWS - 1,
