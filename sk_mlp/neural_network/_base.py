@@ -39,8 +39,8 @@ from .._torch.optim import OPTIMIZERS, SCHEDULES, carry_optimizer_state, optimiz
 from .._torch.scaling import input_statistics
 from ._export import DTYPES, NetworkExportMixin
 from ._forward import ForwardMixin
-from ._settings import (DataFacts, early_stopping_required,
-                        plain_params, resolve, same_value)
+from ._settings import (DataFacts, early_stopping_required, plain_params,
+                        resolve, same_value)
 from .._common.fitting import (FLOAT32_MAX, TrainingDivergedWarning,
                                fit_or_roll_back, make_generators,
                                validation_split)

@@ -292,9 +292,10 @@ default=@SCHEDULE@
         float32 (mixed precision, Micikevicius et al. 2018). Validation,
         calibration and prediction compute in float32, so a fitted model
         predicts the same on any machine (the weights a fit reaches depend,
-        as with any change of arithmetic, on whether it ran in bfloat16). bfloat16 keeps float32's range
-        (no loss scaling is needed) with an 8-bit mantissa; the noise it
-        adds to a step is far below a minibatch's. None: every product in
+        as with any change of arithmetic, on whether it ran in bfloat16).
+        bfloat16 keeps float32's range (no loss scaling is needed) with an
+        8-bit mantissa; the noise it adds to a step is far below a
+        minibatch's. None: every product in
         the network's dtype, as scikit-learn. It needs a float32 network and
         a stochastic solver (an error says so otherwise). As set:
         @RULE_autocast@ ``settings_.autocast`` says what a fit used.
