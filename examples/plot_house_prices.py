@@ -31,10 +31,10 @@ if not (data / "train.csv").exists():
              "path/to/kaggle_house_prices")
 train = pd.read_csv(data / "train.csv")
 if quick:
-    train = train.sample(400, random_state=0)
-    print(f"Quick build: a 400-row sample of the {len(pd.read_csv(data / 'train.csv'))} "
+    print(f"Quick build: a 400-row sample of the {len(train)} "
           "rows and 3 folds, so the scores below are not the practical's; run "
           "python examples/plot_house_prices.py for them.")
+    train = train.sample(400, random_state=0)
 X, y = train.drop(columns="SalePrice"), train["SalePrice"]
 
 # %%

@@ -200,6 +200,12 @@ class FitSettings:
 
 
 # --------------------------------------------------------------------- rules
+def _is_classifier(p):
+    """Whether ``p`` are a classifier's parameters: its, and only its,
+    include ``label_smoothing``."""
+    return "label_smoothing" in p
+
+
 def _hidden_layer_sizes(p, facts, done):
     sizes = p["hidden_layer_sizes"]
     sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
@@ -252,7 +258,7 @@ def _learning_rate(p, facts, done):
         # falls as 1 / sqrt(b)): fewer, larger steps go as far. A constant
         # rate is not grown: it would stay above the noise floor to the end
         # (a 60,000-row regression: RMSE 1.031 against 1.011)
-        if "label_smoothing" in p:  # the classifier's parameters
+        if _is_classifier(p):
             base = AUTO_LEARNING_RATE_CLASSIFIER
         else:
             base = (AUTO_LEARNING_RATE_SMALL if facts.n_samples <= AUTO_LEARNING_RATE_ROWS
@@ -312,7 +318,7 @@ def _patience(value):
 
 def _n_iter_no_change(p, facts, done):
     if isinstance(p["n_iter_no_change"], str):  # 'auto'
-        small = facts.n_samples < AUTO_PATIENCE_ROWS and "label_smoothing" not in p
+        small = facts.n_samples < AUTO_PATIENCE_ROWS and not _is_classifier(p)
         epochs = AUTO_PATIENCE_SMALL if small else AUTO_PATIENCE
         steps = max(facts.n_samples / done["batch_size"], 1.0)
         return max(AUTO_PATIENCE_MIN, min(epochs, round(AUTO_PATIENCE_STEPS / steps)))
@@ -363,8 +369,7 @@ def _tol(p, facts, done):
 
 
 def _tol_relative(p, facts, done):
-    # the classifier's parameters, and only its, include label_smoothing
-    return p["tol"] == "auto" and "label_smoothing" not in p
+    return p["tol"] == "auto" and not _is_classifier(p)
 
 
 @dataclasses.dataclass(frozen=True)
