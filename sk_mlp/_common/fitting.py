@@ -3,6 +3,7 @@ seeded local generators, class weights per row, early stopping's validation
 split, chunked prediction sizes, and output checks."""
 
 import copy
+import math
 
 import numpy as np
 import torch
@@ -154,23 +155,40 @@ def check_partial_fit_classes(estimator, classes, first, *, required=True):
         )
 
 
-def validation_split(rows, fraction, seed, *, stratify=None, weights=None):
+# How early stopping's validation rows are chosen (the ``validation_split``
+# parameter of the MLPs): drawn at random (stratified for classifiers), the
+# last rows in the order given (rows ordered in time), or whole groups.
+VALIDATION_SPLITS = ("random", "last", "group")
+
+
+def validation_split(rows, fraction, seed, *, stratify=None, weights=None,
+                     how="random", groups=None):
     """``(training rows, validation rows)`` of early stopping's split of
-    ``rows``, stratified by ``stratify`` when given; a clear ValueError where
-    no usable split exists (too few rows, or a side whose ``weights`` are
+    ``rows``: ``how='random'`` draws ``fraction`` of them (stratified by
+    ``stratify`` when given), ``'last'`` takes the last ``ceil(fraction *
+    n)`` in their order (time order: the model validates on rows later than
+    every row it trains on), ``'group'`` draws ``fraction`` of the distinct
+    ``groups`` (no group on both sides). A clear ValueError where no usable
+    split exists (too few rows or groups, or a side whose ``weights`` are
     all 0)."""
-    try:
-        train, valid = train_test_split(rows, test_size=fraction, random_state=seed,
-                                        stratify=stratify)
-    except ValueError as exc:
-        if stratify is None:
-            raise
-        raise ValueError(
-            f"{exc} The validation split for early_stopping is stratified: "
-            "increase validation_fraction or the number of samples of the "
-            "rare classes, or set early_stopping=False."
-        ) from exc
-    if len(valid) < 2:
+    if how == "last":
+        n_valid = math.ceil(fraction * len(rows))
+        train, valid = rows[:len(rows) - n_valid], rows[len(rows) - n_valid:]
+    elif how == "group":
+        train, valid = _group_split(rows, fraction, seed, groups)
+    else:
+        try:
+            train, valid = train_test_split(rows, test_size=fraction, random_state=seed,
+                                            stratify=stratify)
+        except ValueError as exc:
+            if stratify is None:
+                raise
+            raise ValueError(
+                f"{exc} The validation split for early_stopping is stratified: "
+                "increase validation_fraction or the number of samples of the "
+                "rare classes, or set early_stopping=False."
+            ) from exc
+    if len(valid) < 2 or len(train) < 1:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' "
             "or the size of your dataset."
@@ -183,6 +201,44 @@ def validation_split(rows, fraction, seed, *, stratify=None, weights=None):
         )
     check_training_weights(weights, train)
     return train, valid
+
+
+def _group_split(rows, fraction, seed, groups):
+    """``validation_split(how='group')``: ``fraction`` of the groups (at
+    least one, and at least one left for training), drawn with ``seed``."""
+    if groups is None:
+        raise ValueError(
+            "validation_split='group' holds out whole groups: pass them to fit "
+            "as fit(X, y, groups=...), one label per row."
+        )
+    labels, index = np.unique(groups, return_inverse=True)
+    if len(labels) < 2:
+        raise ValueError(
+            f"validation_split='group' needs at least 2 groups to hold one out; "
+            f"groups has {len(labels)}. Pass more groups, use another "
+            "validation_split or set early_stopping=False."
+        )
+    n_valid = min(max(math.ceil(fraction * len(labels)), 1), len(labels) - 1)
+    held = np.zeros(len(labels), dtype=bool)
+    held[check_random_state(seed).permutation(len(labels))[:n_valid]] = True
+    in_valid = held[index]
+    return rows[~in_valid], rows[in_valid]
+
+
+def check_groups(groups, n_samples):
+    """``groups`` as a 1-D array of ``n_samples`` labels, or a clear
+    ValueError."""
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != n_samples:
+        raise ValueError(
+            f"groups must hold one label per row of X ({n_samples}); got an array "
+            f"of shape {groups.shape}."
+        )
+    if groups.dtype.kind == "f" and not np.isfinite(groups).all():
+        raise ValueError("groups contains NaN or infinity: give every row a group.")
+    if groups.dtype.kind == "O" and any(g is None for g in groups):
+        raise ValueError("groups contains None: give every row a group.")
+    return groups
 
 
 def check_training_weights(weights, rows):

@@ -41,8 +41,8 @@ from ._export import DTYPES, NetworkExportMixin
 from ._forward import ForwardMixin
 from ._settings import (DataFacts, early_stopping_required, plain_params,
                         resolve, same_value)
-from .._common.fitting import (FLOAT32_MAX, TrainingDivergedWarning,
-                               fit_or_roll_back, make_generators,
+from .._common.fitting import (FLOAT32_MAX, VALIDATION_SPLITS, TrainingDivergedWarning,
+                               check_groups, fit_or_roll_back, make_generators,
                                validation_split)
 from .._common.predicting import chunk_rows
 from .._common.state import PlainStateMixin
@@ -64,6 +64,11 @@ def _stochastic_solver(estimator):
 # What _prepare_fit hands the training step besides the data: the rows of
 # early stopping's split (None without) and the call's random streams.
 FitPlan = namedtuple("FitPlan", ["split", "shuffle_generator", "dropout_generator"])
+
+# What fit is told about its validation rows besides X and y: the rows'
+# groups (validation_split='group') or a validation set of its own.
+Validation = namedtuple("Validation", ["groups", "X_val", "y_val", "sample_weight_val"],
+                        defaults=(None, None, None, None))
 
 
 class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStateMixin,
@@ -96,6 +101,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "early_stopping_metric": [StrOptions({"auto", "loss", "score"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_split": [StrOptions(set(VALIDATION_SPLITS))],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
                              Options(Real, {np.inf}), StrOptions({"auto"})],
@@ -121,7 +127,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         "autocast": [StrOptions({"auto", "bfloat16"}), None],
     }
     # pickles and skops files of 0.1.0 and 0.2.0 have neither
-    _params_added = {"numerical_embedding": None, "ensemble_size": 1, "autocast": None}
+    _params_added = {"numerical_embedding": None, "ensemble_size": 1, "autocast": None,
+                     "validation_split": "random"}
 
     @abstractmethod
     def __init__(
@@ -162,6 +169,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         numerical_embedding=None,
         ensemble_size=1,
         autocast=None,
+        validation_split="random",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -198,6 +206,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         self.numerical_embedding = numerical_embedding
         self.ensemble_size = ensemble_size
         self.autocast = autocast
+        self.validation_split = validation_split
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -254,7 +263,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None, groups=None):
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
@@ -267,13 +277,37 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             Non-negative weight of each sample in the loss: a weight of 0
             drops the sample, an integer weight k counts it k times. The
             validation loss and score of early stopping are weighted too.
+        X_val : array-like of shape (n_val, n_features), default=None
+            Validation data for early stopping, as scikit-learn's
+            ``HistGradientBoosting*`` take them: given (with ``y_val``), early
+            stopping watches these rows and every row of ``X`` trains; with
+            ``early_stopping='auto'`` it is then always on. Checked like
+            ``X`` (columns, names, finite values). In a ``Pipeline``, transform
+            them as ``X`` is with ``Pipeline(..., transform_input=["X_val"])``
+            and ``set_fit_request(X_val=True, y_val=True)`` (metadata routing).
+            The ``'auto'`` rules count their rows with those of ``X``, as a fit
+            holding out its own split would, so ``fit(X_train, y_train,
+            X_val=X_valid, y_val=y_valid)`` resolves the settings of ``fit(X,
+            y)`` that split ``X`` into the same two parts. Refused with
+            ``early_stopping=False`` and ``solver='lbfgs'``, which never
+            validate.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val`` (for a classifier, only classes ``y`` has).
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows in the validation loss and score.
+        groups : array-like of shape (n_samples,), default=None
+            Group label of each row, for ``validation_split='group'``: early
+            stopping then holds out whole groups, so that no group is on both
+            sides of the split. Routed like ``sample_weight``
+            (``set_fit_request(groups=True)``).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False,
+                         validation=Validation(groups, X_val, y_val, sample_weight_val))
 
     def _is_fitted(self):
         return hasattr(self, "net_")
@@ -288,12 +322,106 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             raise ValueError("Sample weights must contain at least one non-zero number.")
         return sample_weight
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _check_validation_rows(self, X, validation, incremental):
+        """``(groups, given)``: the checked ``groups`` of a fit that splits by
+        them (None otherwise), and ``given`` True where fit was given
+        validation data (None otherwise); a clear error for any argument
+        that cannot mean what it says."""
+        groups, X_val, y_val, _ = validation
+        if X_val is not None or y_val is not None:
+            # scikit-learn's HistGradientBoosting* words
+            if y_val is None:
+                raise ValueError("X_val is provided, but y_val was not provided.")
+            if X_val is None:
+                raise ValueError("y_val is provided, but X_val was not provided.")
+            if self.early_stopping is False:
+                raise ValueError(
+                    "X_val and y_val are passed to fit while at the same time "
+                    "early_stopping is False. When passing X_val and y_val to fit, "
+                    "early_stopping should be set to either 'auto' or True."
+                )
+            if self.solver == "lbfgs":
+                raise ValueError(
+                    "X_val and y_val are passed to fit, but solver='lbfgs' never "
+                    "validates (it has no early stopping): use a stochastic solver "
+                    "('adam', 'adamw', 'sgd') or leave X_val and y_val out."
+                )
+            if groups is not None:
+                raise ValueError(
+                    "groups choose the rows early stopping holds out of X "
+                    "(validation_split='group'); with X_val and y_val nothing is "
+                    "held out. Pass one or the other."
+                )
+            return None, True
+        if groups is not None:
+            if self.validation_split != "group":
+                raise ValueError(
+                    f"groups were passed to fit, but validation_split="
+                    f"{self.validation_split!r} does not split by them: set "
+                    "validation_split='group' to hold out whole groups, or leave "
+                    "groups out."
+                )
+            return check_groups(groups, X.shape[0]), None
+        if (self.validation_split == "group" and not incremental
+                and self.solver != "lbfgs" and self.early_stopping is not False):
+            raise ValueError(
+                "validation_split='group' holds out whole groups: pass them to fit "
+                "as fit(X, y, groups=...), one label per row (or choose another "
+                "validation_split)."
+            )
+        return None, None
+
+    def _append_validation(self, X, y, sample_weight, validation):
+        """``(X, y, sample_weight, split)`` of the training rows followed by
+        the checked validation rows, and the split that takes them apart
+        again (the validation rows last)."""
+        _, X_val, y_val, sample_weight_val = validation
+        X_val, y_val = validate_data(
+            self, X_val, y_val, reset=False, dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"], multi_output=True, y_numeric=self._y_numeric)
+        y_val = self._validate_y_shape(y_val)
+        if y_val.shape[1:] != y.shape[1:]:
+            raise ValueError(
+                f"y_val has shape {y_val.shape}, y has {y.shape}: the validation "
+                "targets need the same columns as the training targets."
+            )
+        self._check_validation_targets(y, y_val)
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(sample_weight_val, X_val,
+                                                     ensure_non_negative=True)
+            if not np.isfinite(sample_weight_val).all():
+                raise ValueError("sample_weight_val contains NaN or infinity.")
+            if not sample_weight_val.max(initial=0.0) > 0:
+                raise ValueError(
+                    "Every row of X_val has sample_weight_val 0, so the weighted "
+                    "validation loss is undefined; give some a positive weight."
+                )
+        if sample_weight is not None or sample_weight_val is not None:
+            # the side without weights weighs every row 1
+            sample_weight = np.concatenate([
+                np.ones(X.shape[0]) if sample_weight is None else sample_weight,
+                np.ones(X_val.shape[0]) if sample_weight_val is None
+                else sample_weight_val])
+        n_train, n_rows = X.shape[0], X.shape[0] + X_val.shape[0]
+        if sp.issparse(X):
+            X = sp.vstack([X, sp.csr_matrix(X_val, dtype=X.dtype)], format="csr")
+        else:
+            X_val = X_val.toarray() if sp.issparse(X_val) else X_val
+            X = np.concatenate([X, X_val.astype(X.dtype, copy=False)])
+        y = np.concatenate([np.asarray(y), np.asarray(y_val)])
+        return X, y, sample_weight, (np.arange(n_train), np.arange(n_train, n_rows))
+
+    def _check_validation_targets(self, y, y_val):
+        """Refuse validation targets the network cannot score (hook: the
+        classifier's classes)."""
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None, validation=None):
         return fit_or_roll_back(
-            self, lambda: self._fit_unguarded(X, y, sample_weight, incremental, classes)
+            self, lambda: self._fit_unguarded(X, y, sample_weight, incremental, classes,
+                                              validation)
         )
 
-    def _prepare_fit(self, X, y, sample_weight, incremental, classes):
+    def _prepare_fit(self, X, y, sample_weight, incremental, classes, validation=None):
         """Everything ``fit`` does before training: validation, target
         encoding, the settings' resolution (``settings_``) and the net they
         configure (on a reset, freshly initialised).
@@ -318,6 +446,14 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         X = X.tocsr() if sp.issparse(X) else X
         y = self._validate_y_shape(y)
         sample_weight = self._check_weights(sample_weight, X)
+        validation = validation or Validation()
+        groups, given = self._check_validation_rows(X, validation, incremental)
+        if given is not None:
+            # the validation rows after the training rows, as one table: every
+            # fact, statistic and encoding below sees the rows a fit holding
+            # out its own split of them would see; the split is known
+            X, y, sample_weight, given = self._append_validation(
+                X, y, sample_weight, validation)
         params = self.get_params(deep=False)
         # partial_fit keeps the model's settings unless set_params changed a
         # parameter since they were resolved
@@ -345,7 +481,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             n_embeddable = len(columns) if self.numerical_embedding == "auto" else 0
             settings, split = self._resolve_settings(
                 params, rows, n_embeddable, y, weights, incremental,
-                reset, split_seed, device)
+                reset, split_seed, device, groups=groups, given=given)
             if not reset:
                 settings = self._continued_autos(settings)
         self._check_targets(y, settings)
@@ -382,7 +518,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                 settings, ensemble_size=module.get("ensemble_size", 1))
         return settings
 
-    def _facts(self, n_samples, n_embeddable, incremental, reset, device):
+    def _facts(self, n_samples, n_embeddable, incremental, reset, device,
+               validation_given=False):
         """The :class:`DataFacts` a fit on ``n_samples`` rows on ``device``
         resolves from: partial_fit on a fitted model keeps the facts of its
         settings."""
@@ -390,7 +527,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             return self.settings_.facts
         return DataFacts(n_samples, can_split=not incremental, n_embeddable=n_embeddable,
                          n_classes=self._n_classes(),
-                         fast_bfloat16=fast_bfloat16(device))
+                         fast_bfloat16=fast_bfloat16(device),
+                         validation_given=validation_given)
 
     def _n_classes(self):
         """The classes of a multiclass target (a fact of the rules); 0 for
@@ -398,16 +536,20 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         return 0
 
     def _resolve_settings(self, params, n_samples, n_embeddable, y, weights, incremental,
-                          reset, seed, device):
+                          reset, seed, device, groups=None, given=None):
         """``(settings, split)``: the settings of this call from the rules of
         ``sk_mlp.neural_network._settings`` and, with early stopping, the rows of the
-        validation split (None without)."""
-        facts = self._facts(n_samples, n_embeddable, incremental, reset, device)
+        validation split (None without): those of the validation data fit was
+        ``given`` where it was, else drawn as ``validation_split`` says."""
+        facts = self._facts(n_samples, n_embeddable, incremental, reset, device,
+                            validation_given=given is not None)
         settings = resolve(params, facts)
         if incremental or not settings.early_stopping:
             return settings, None
+        if given is not None:
+            return settings, given
         try:
-            return settings, self._split_rows(y, weights, seed)
+            return settings, self._split_rows(y, weights, seed, groups)
         except ValueError:
             if early_stopping_required(params):
                 raise
@@ -498,9 +640,9 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             carry_optimizer_state(old, net)
         return net
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes, validation=None):
         X, y, targets, weights, plan = \
-            self._prepare_fit(X, y, sample_weight, incremental, classes)
+            self._prepare_fit(X, y, sample_weight, incremental, classes, validation)
         valid = None
         if self.solver == "lbfgs":
             train, _ = self._split(X, targets, weights, None)
@@ -557,11 +699,14 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
                               dtype=self._network_np_dtype(), weight_mean=weight_mean)
         return TensorData(self._as_tensor(X), y, weights, weight_mean=weight_mean)
 
-    def _split_rows(self, y, weights, seed):
-        """``(training rows, validation rows)`` of early stopping's split
-        (stratified where the task says so)."""
+    def _split_rows(self, y, weights, seed, groups=None):
+        """``(training rows, validation rows)`` of early stopping's split, as
+        ``validation_split`` says (a random one stratified where the task
+        says so)."""
+        how = self.validation_split
         return validation_split(np.arange(len(y)), self.validation_fraction, seed,
-                                stratify=self._stratify(y), weights=weights)
+                                stratify=self._stratify(y) if how == "random" else None,
+                                weights=weights, how=how, groups=groups)
 
     def _split(self, X, targets, weights, split):
         """Training and validation :class:`TensorData` (validation None
@@ -573,6 +718,13 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
         if split is None:
             return self._tensor_data(X, self._target_tensor(targets), weights), None
         index, valid_index = split
+        n_train, n_rows = len(index), X.shape[0]
+        if (n_train + len(valid_index) == n_rows
+                and np.array_equal(index, np.arange(n_train))
+                and np.array_equal(valid_index, np.arange(n_train, n_rows))):
+            # the validation rows after the training rows (validation_split=
+            # 'last', or X_val): two views of X instead of two copies
+            index, valid_index = slice(0, n_train), slice(n_train, X.shape[0])
 
         def part(rows):
             return self._tensor_data(X[rows], self._target_tensor(targets[rows]),

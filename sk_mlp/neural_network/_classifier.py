@@ -97,6 +97,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         early_stopping="auto",
         early_stopping_metric="auto",
         validation_fraction=0.1,
+        validation_split="random",
         max_grad_norm=None,
         n_iter_no_change="auto",
         max_fun=15000,
@@ -138,6 +139,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             early_stopping=early_stopping,
             early_stopping_metric=early_stopping_metric,
             validation_fraction=validation_fraction,
+            validation_split=validation_split,
             max_grad_norm=max_grad_norm,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
@@ -277,6 +279,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return sample_weight
         return class_weight_per_sample(self.class_weight, y, sample_weight,
                                        count_weight=True)
+
+    def _check_validation_targets(self, y, y_val):
+        if y_val.ndim == 1:
+            check_classification_targets(y_val)
+            unseen = np.setdiff1d(np.unique(y_val), np.unique(y))
+            if len(unseen):
+                raise ValueError(
+                    f"y_val holds classes {unseen.tolist()} that y does not have "
+                    f"(y has {np.unique(y).tolist()}): the network learns the "
+                    "classes of y only. Move rows of those classes into the "
+                    "training data, or drop them from the validation data."
+                )
 
     def _stratify(self, y):
         y_type = self._label_binarizer.y_type_

@@ -70,8 +70,9 @@ default=@SCHEDULE@
         Exponent of ``'invscaling'``.
 
     early_stopping : bool or 'auto', default='auto'
-        Hold out ``validation_fraction`` of the training data (stratified for
-        classifiers), stop when the monitored validation quantity (see
+        Hold out ``validation_fraction`` of the training data (as
+        ``validation_split`` says; or validate on the ``X_val`` and ``y_val``
+        given to ``fit``), stop when the monitored validation quantity (see
         ``early_stopping_metric``) has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and restore the weights of the best
         epoch. ``True`` is scikit-learn's rule (the validation score).
@@ -92,7 +93,20 @@ default=@SCHEDULE@
         in coarse steps. @RULE_early_stopping_metric@
 
     validation_fraction : float, default=0.1
-        Share of the training data held out with ``early_stopping``.
+        Share of the training data held out with ``early_stopping`` (of the
+        groups with ``validation_split='group'``); unused where ``fit`` is
+        given ``X_val`` and ``y_val``.
+
+    validation_split : {'random', 'last', 'group'}, default='random'
+        Which rows early stopping holds out. ``'random'``: drawn at random
+        (stratified for classifiers), as scikit-learn does. ``'last'``: the
+        last ``validation_fraction`` of the rows in the order given, for
+        rows ordered in time (sort them oldest first): the network then
+        stops at the epoch that predicts the later rows best instead of one
+        chosen by rows from its own past and future. ``'group'``: whole
+        groups, drawn from the ``groups`` passed to ``fit`` (patients,
+        shops, users), so no group is on both sides. To name the validation
+        rows yourself, pass ``X_val`` and ``y_val`` to ``fit``.
 
     max_grad_norm : float or None, default=None
         Clip the gradient norm of every step to this value (off when None).

@@ -110,6 +110,10 @@ class DataFacts:
         Whether the fit's device multiplies bfloat16 in hardware (a CUDA GPU
         of compute capability 8.0 and up, a CPU with AVX512-BF16 or AMX;
         ``sk_mlp._torch.device.fast_bfloat16``).
+    validation_given : bool
+        Whether ``fit`` was given validation data (``X_val``, ``y_val``):
+        then ``n_samples`` counts its rows too (the rows a fit holding out
+        its own split would have been given), and nothing is split off.
     """
 
     n_samples: int
@@ -117,6 +121,7 @@ class DataFacts:
     n_embeddable: int = 0
     n_classes: int = 0
     fast_bfloat16: bool = False
+    validation_given: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,12 +153,13 @@ class FitSettings:
     tol_relative: bool = False
     fast_bfloat16: bool = False
     autocast: object = None  # a key of AUTOCAST_DTYPES
+    validation_given: bool = False
 
     @property
     def facts(self):
         """The :class:`DataFacts` this record was resolved from."""
         return DataFacts(self.n_samples, self.can_split, self.n_embeddable,
-                         self.n_classes, self.fast_bfloat16)
+                         self.n_classes, self.fast_bfloat16, self.validation_given)
 
     def as_dict(self):
         """The settings as a plain dict (tuples kept)."""
@@ -175,7 +181,7 @@ class FitSettings:
             if not isinstance(record[key], Integral) or isinstance(record[key], bool):
                 raise ValueError(f"its setting {key} is not an integer")
             record[key] = int(record[key])
-        for key in ("tol_relative", "fast_bfloat16"):
+        for key in ("tol_relative", "fast_bfloat16", "validation_given"):
             if not isinstance(record[key], bool):
                 raise ValueError(f"its setting {key} is not a boolean")
         if record["autocast"] not in AUTOCAST_DTYPES:
@@ -285,7 +291,8 @@ def _early_stopping(p, facts, done):
     if p["solver"] == "lbfgs":
         return False
     if p["early_stopping"] == "auto":
-        return facts.n_samples >= AUTO_EARLY_STOPPING_ROWS and facts.can_split
+        return facts.validation_given or (
+            facts.n_samples >= AUTO_EARLY_STOPPING_ROWS and facts.can_split)
     return bool(p["early_stopping"])
 
 
@@ -425,8 +432,9 @@ RULES = {
         ("early_stopping", "solver"), _early_stopping,
         f"``'auto'`` holds out a validation split from {AUTO_EARLY_STOPPING_ROWS} "
         "rows passed to ``fit`` on, wherever one can be made (every class on both "
-        "sides, a positive weight left for training); never with ``'lbfgs'`` or "
-        "in ``partial_fit``."),
+        "sides, a positive weight left for training), and whenever ``fit`` is "
+        "given ``X_val`` and ``y_val``; never with ``'lbfgs'`` or in "
+        "``partial_fit``."),
     "early_stopping_metric": Rule(
         ("early_stopping_metric", "early_stopping"), _early_stopping_metric,
         "``'auto'`` is the validation loss under ``early_stopping='auto'`` and "
@@ -511,7 +519,8 @@ def resolve(params, facts):
     return FitSettings(n_samples=int(facts.n_samples), can_split=bool(facts.can_split),
                        n_embeddable=int(facts.n_embeddable),
                        n_classes=int(facts.n_classes),
-                       fast_bfloat16=bool(facts.fast_bfloat16), **done)
+                       fast_bfloat16=bool(facts.fast_bfloat16),
+                       validation_given=bool(facts.validation_given), **done)
 
 
 def rules_table():
