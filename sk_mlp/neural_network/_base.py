@@ -387,15 +387,18 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin, PlainStat
             )
         self._check_validation_targets(y, y_val)
         if sample_weight_val is not None:
-            sample_weight_val = _check_sample_weight(sample_weight_val, X_val,
-                                                     ensure_non_negative=True)
-            if not np.isfinite(sample_weight_val).all():
-                raise ValueError("sample_weight_val contains NaN or infinity.")
-            if not sample_weight_val.max(initial=0.0) > 0:
+            if np.all(np.asarray(sample_weight_val) == 0):
                 raise ValueError(
                     "Every row of X_val has sample_weight_val 0, so the weighted "
                     "validation loss is undefined; give some a positive weight."
                 )
+            try:
+                sample_weight_val = _check_sample_weight(sample_weight_val, X_val,
+                                                         ensure_non_negative=True)
+            except ValueError as exc:
+                raise ValueError(f"sample_weight_val: {exc}") from exc
+            if not np.isfinite(sample_weight_val).all():
+                raise ValueError("sample_weight_val contains NaN or infinity.")
         if sample_weight is not None or sample_weight_val is not None:
             # the side without weights weighs every row 1
             sample_weight = np.concatenate([
