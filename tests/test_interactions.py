@@ -13,7 +13,10 @@ checked against the invariants that hold for its settings:
 - a pickle round trip between two calls changes nothing;
 - a row of weight 0 equals a dropped row, where nothing random differs;
 - a weighted rare class is recalled better, under every early-stopping
-  setting.
+  setting;
+- validation rows given to fit (``X_val``) are counted with the training
+  rows, turn 'auto' early stopping on and leave every row of ``X`` to
+  train; a split by time (``'last'``) or by groups holds out its tenth.
 
 The array is built by a deterministic greedy generator (no randomness), so
 CI runs the same rows every time.
@@ -57,6 +60,7 @@ FACTORS = {
     "label_smoothing": ["auto", 0.1],
     "tol": ["auto", 1e-3],
     "autocast": ["auto", "bfloat16"],
+    "validation": ["random", "last", "group", "X_val"],
 }
 
 
@@ -77,6 +81,9 @@ def _pair_allowed(a, va, b, vb):
         return False  # refused by partial_fit
     if pair.get("solver") == "lbfgs" and pair.get("autocast") == "bfloat16":
         return False  # refused: L-BFGS computes in float64
+    if pair.get("validation") == "X_val" and (pair.get("solver") == "lbfgs"
+                                              or pair.get("early_stopping") is False):
+        return False  # refused: nothing would validate on them
     return True
 
 
@@ -140,7 +147,7 @@ def test_the_covering_array_covers_every_allowed_pair():
             for vb in FACTORS[b]:
                 if _pair_allowed(a, va, b, vb):
                     assert any(row[a] == va and row[b] == vb for row in ROWS), (a, va, b, vb)
-    assert len(ROWS) <= 30  # pairwise, not the 35,831,808 combinations
+    assert len(ROWS) <= 30  # pairwise, not the 286,654,464 combinations
 
 
 # ------------------------------------------------------------------ data
@@ -176,7 +183,9 @@ def _estimator(row, **overrides):
                   n_iter_no_change=row["n_iter_no_change"],
                   numerical_embedding=row["numerical_embedding"],
                   ensemble_size=row["ensemble_size"], tol=row["tol"],
-                  autocast=row["autocast"])
+                  autocast=row["autocast"],
+                  validation_split=row["validation"] if row["validation"] != "X_val"
+                  else "random")
     if row["task"] == "classifier":
         params["class_weight"] = row["class_weight"]
         params["label_smoothing"] = row["label_smoothing"]
@@ -211,6 +220,16 @@ def _coefs(est):
 SET_VALUES = {"weight_decay": 0.05, "learning_rate_init": 0.0123}
 
 
+def _validation_kwargs(row, X, y, X_test, y_test):
+    """What fit is told about its validation rows: the rows' groups (40 of
+    60 rows each) or a validation set of 300 rows."""
+    if row["validation"] == "group":
+        return {"groups": np.arange(X.shape[0]) // 60}
+    if row["validation"] == "X_val":
+        return {"X_val": X_test[:300], "y_val": y_test[:300]}
+    return {}
+
+
 def _scenario(row, tmp_path, round_trip=None, **overrides):
     """First fit, set_params, round trip, second call; returns the
     estimator after each step and the data."""
@@ -219,7 +238,8 @@ def _scenario(row, tmp_path, round_trip=None, **overrides):
         X, X_test = sp.csr_matrix(X), sp.csr_matrix(X_test)
     weights = _weights(y, row["sample_weight"])
     est = _estimator(row, **overrides)
-    _quiet(est.fit, X, y, sample_weight=weights)
+    validation = _validation_kwargs(row, X, y, X_test, y_test)
+    _quiet(est.fit, X, y, sample_weight=weights, **validation)
     first = est.settings_
     if row["set_params"] is not None:
         est.set_params(**{row["set_params"]: SET_VALUES[row["set_params"]]})
@@ -230,7 +250,7 @@ def _scenario(row, tmp_path, round_trip=None, **overrides):
         _quiet(est.partial_fit, X[chunk], y[chunk],
                sample_weight=None if weights is None else weights[chunk])
     else:
-        _quiet(est.fit, X, y, sample_weight=weights)
+        _quiet(est.fit, X, y, sample_weight=weights, **validation)
     return est, first, (X, y, X_test, y_test, weights)
 
 
@@ -273,6 +293,19 @@ def test_settings_that_meet_work_together(row, tmp_path):
                 assert getattr(settings, name) == value, name
     elif not changed:
         assert settings == first  # the same data resolve the same record
+    # validation rows given to fit are counted with the training rows, turn
+    # 'auto' early stopping on, and are what the validation loss is of
+    given = row["validation"] == "X_val"
+    assert settings.validation_given == given
+    counted = N_ROWS if weights is None else int(np.count_nonzero(weights))
+    assert settings.n_samples == counted + (300 if given else 0)
+    if given:
+        assert settings.early_stopping
+    if row["second_call"] == "fit" and settings.early_stopping and not row["warm_start"]:
+        # every row of X trains when the validation rows are given, else the
+        # split's complement: a tenth held out (of the 40 groups for 'group')
+        assert "valid_loss" in est.history_[-1]
+        assert est.t_ == est.n_iter_ * (N_ROWS if given else N_ROWS - 240)
     predictions = est.predict(X_test)
     assert np.isfinite(np.asarray(predictions, dtype=float)).all()
     # the export describes the network the settings built, whatever happened
@@ -378,7 +411,9 @@ def test_a_weighted_rare_class_is_recalled_better(row, early_stopping, rare_clas
     # and for every member, as the zero-weight test checks with both on)
     overrides = dict(early_stopping=early_stopping, max_iter=40, hidden_layer_sizes=(4,),
                      learning_rate_init=0.01, numerical_embedding=None, ensemble_size=1)
-    plain = _quiet(_estimator(row, class_weight=None, **overrides).fit, X, y)
-    weighted = _quiet(_estimator(row, **overrides).fit, X, y)
+    # (validation rows of its own would be the fixture's; groups are drawn)
+    groups = {"groups": np.arange(len(y)) // 50} if row["validation"] == "group" else {}
+    plain = _quiet(_estimator(row, class_weight=None, **overrides).fit, X, y, **groups)
+    weighted = _quiet(_estimator(row, **overrides).fit, X, y, **groups)
     recall = recall_score(y_test, plain.predict(X_test))
     assert recall_score(y_test, weighted.predict(X_test)) > recall + 0.2, recall
