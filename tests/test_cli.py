@@ -171,3 +171,39 @@ def test_dask_cluster_runs_the_fits(tmp_path):
                              "--no-progress")
     assert unreachable.returncode == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in unreachable.stderr
+
+
+def test_a_time_column_orders_the_folds_and_is_not_a_feature(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 200
+    table = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    table["date"] = pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d")
+    table["shop"] = rng.integers(0, 20, size=n)
+    table["y"] = table.a + rng.normal(scale=0.3, size=n)
+    table = table.sample(frac=1.0, random_state=0)  # the file is not in time order
+    table.to_csv(tmp_path / "sales.csv", index=False)
+    out = tmp_path / "out"
+    run = sk_mlp_cli("compare", tmp_path / "sales.csv", "--target", "y", "--time-column",
+                     "date", "--models", "linear,mlp", "--cv", "3", "--no-progress",
+                     "--output", out)
+    assert run.returncode == 0, run.stderr
+    assert "rows ordered by 'date'; 200 rows, 4 feature columns" in run.stdout
+    assert "3-fold time-ordered cross-validation" in run.stdout
+    assert "validation_split='last'" in run.stdout
+    folds = pd.read_csv(out / "results.csv")
+    # TimeSeriesSplit(3) on 200 rows: training folds of 50, 100, 150 rows
+    assert folds[folds.model == "linear"].n_train.tolist() == [50, 100, 150]
+    model = sk_mlp.load(out / "best_model.skops")
+    assert "date" not in model.feature_names_in_
+    run = sk_mlp_cli("compare", tmp_path / "sales.csv", "--target", "y", "--group-column",
+                     "shop", "--models", "linear", "--cv", "3", "--no-progress")
+    assert run.returncode == 0, run.stderr
+    assert "3-fold grouped cross-validation" in run.stdout
+    assert "by group (20 groups)" in run.stdout
+    for args, message in [
+            (["--time-column", "when"], "--time-column 'when' is not a feature column"),
+            (["--time-column", "date", "--group-column", "shop"], "not both"),
+            (["--group-column", "y"], "--group-column 'y' is not a feature column")]:
+        run = sk_mlp_cli("compare", tmp_path / "sales.csv", "--target", "y", *args,
+                         "--no-progress")
+        assert run.returncode == 2 and message in run.stderr, run.stderr

@@ -343,3 +343,82 @@ def test_compare_validation_step_refuses_bad_arguments():
                             (dict(metric="rmse"), "does not score classification")]:
         with pytest.raises(CompareError, match=message):
             _validate(X, y, **{**common, **change})
+
+
+# ------------------------------------------------------ time and groups
+def _dated_table(n=240, seed=0):
+    """Rows of a table given out of time order, with a date and a shop."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    y = X.a + np.sin(X.b) + rng.normal(scale=0.3, size=n)
+    day = rng.permutation(n)  # row i happened on day day[i]
+    shop = rng.integers(0, 24, size=n)
+    return X, y, day, shop
+
+
+def test_time_orders_the_rows_and_tests_every_fold_on_later_rows():
+    from sk_mlp.comparison._compare import _plan_folds, _validate
+
+    X, y, day, _ = _dated_table()
+    problem = _validate(X, y, models="mlp,linear", task="auto", metric=None, cv=4,
+                        search="none", n_iter=10, log_target=False, time_budget=None,
+                        device="cpu", time=day)
+    assert problem.split_by == "time"
+    # the rows are in time order: row k of the problem is day k
+    order = np.argsort(day)
+    np.testing.assert_array_equal(problem.X.a, X.a.to_numpy()[order])
+    np.testing.assert_array_equal(problem.y, y.to_numpy()[order])
+    folds = _plan_folds(problem, random_state=0)
+    assert len(folds) == 4
+    for train, test in folds:
+        assert train.max() < test.min()  # tested on later rows only
+    assert any("later than every row" in m for m in problem.messages)
+
+
+def test_groups_keep_each_group_on_one_side_of_every_fold():
+    from sk_mlp.comparison._compare import _plan_folds, _validate
+
+    X, y, _, shop = _dated_table()
+    labels = (y > np.median(y)).astype(int)
+    for target in (y, labels):
+        problem = _validate(X, target, models="linear", task="auto", metric=None, cv=3,
+                            search="none", n_iter=10, log_target=False,
+                            time_budget=None, device="cpu", groups=shop)
+        for train, test in _plan_folds(problem, random_state=0):
+            assert not set(shop[train]) & set(shop[test])
+
+
+@pytest.mark.parametrize("split", ["time", "groups"])
+def test_the_networks_validate_as_the_folds_split(split):
+    """Each fold's network and the refit stop early on the last rows (time)
+    or whole groups, searched or not; fit_best needs the same time or
+    groups as the comparison."""
+    X, y, day, shop = _dated_table()
+    given = {"time": day} if split == "time" else {"groups": shop}
+    results = compare(X, y, models="mlp", cv=3, search="random", n_iter=1,
+                      device=DEVICE, **given)
+    assert results.score.notna().all(), results.note.tolist()
+    assert results.attrs["config"]["split_by"] == split
+    _, pipeline = fit_best(results, X, y, **given)
+    network = pipeline.named_steps["model"]
+    expected = "last" if split == "time" else "group"
+    assert network.validation_split == expected
+    assert network.settings_.early_stopping and "valid_loss" in network.history_[-1]
+    with pytest.raises(CompareError, match=f"pass the same {split}"):
+        fit_best(results, X, y)
+    plain = compare(X, y, models="linear", cv=3)
+    with pytest.raises(CompareError, match="without time or groups"):
+        fit_best(plain, X, y, **given)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(time=np.arange(240), groups=np.arange(240)), "Give time or groups, not both"),
+    (dict(time=np.arange(10)), "time must hold one value per row"),
+    (dict(time=np.r_[np.nan, np.arange(239.0)]), "time is missing for 1 rows"),
+    (dict(groups=np.arange(10)), "groups must hold one label per row"),
+    (dict(groups=np.zeros(240), cv=3), "cv=3 is more folds than the 1 groups"),
+])
+def test_bad_time_or_groups_get_a_clear_error(kwargs, message):
+    X, y, _, _ = _dated_table()
+    with pytest.raises(CompareError, match=message):
+        compare(X, y, models="linear", **kwargs)

@@ -55,6 +55,15 @@ def _parser():
     p.add_argument("--metric", choices=list(METRICS),
                    help="default: accuracy (classification), rmse (regression)")
     p.add_argument("--cv", type=int, default=5, help="outer folds (default 5)")
+    p.add_argument("--time-column", metavar="COLUMN",
+                   help="rows happened in this column's order (dates or numbers): "
+                        "time-ordered folds, each tested on later rows, and the "
+                        "networks stop early on their last rows; the column is not "
+                        "a feature")
+    p.add_argument("--group-column", metavar="COLUMN",
+                   help="rows come in these groups (patients, shops, users): no "
+                        "group on both sides of a fold or of the networks' "
+                        "early-stopping split; the column is not a feature")
     p.add_argument("--models", help="comma-separated, from: " + ", ".join(MODELS)
                    + " (default: all that handle the task)")
     p.add_argument("--search", default="none", choices=["none", "grid", "random"],
@@ -196,8 +205,8 @@ def _write_outputs(out, results, summary, metric, say):
     say(f"wrote {', '.join(written)} to {out}")
 
 
-def _save_best(out, results, X, y, say):
-    name, pipeline = fit_best(results, X, y)
+def _save_best(out, results, X, y, say, time=None, groups=None):
+    name, pipeline = fit_best(results, X, y, time=time, groups=groups)
     from ..io._format import save
 
     what = f"best model {name!r} refitted on all rows (preprocessing included)"
@@ -213,9 +222,45 @@ def _save_best(out, results, X, y, say):
             "'sk_mlp[deploy]' for a file that loads without running code)")
 
 
+def split_columns(X, time_column, group_column):
+    """``(X, time, groups)``: the named columns taken out of the features
+    (a time column of dates parsed as dates)."""
+    time = groups = None
+    for option, column in (("--time-column", time_column),
+                           ("--group-column", group_column)):
+        if column is not None and column not in X.columns:
+            shown = ", ".join(map(str, X.columns[:12]))
+            raise UsageError(f"{option} {column!r} is not a feature column (columns: "
+                             f"{shown}{', ...' if X.shape[1] > 12 else ''}).")
+    if time_column is not None and time_column == group_column:
+        raise UsageError("--time-column and --group-column name the same column.")
+    if time_column is not None and group_column is not None:
+        raise UsageError("give --time-column or --group-column, not both: the folds "
+                         "follow one of them.")
+    if time_column is not None:
+        time = X[time_column]
+        if time.dtype == object:
+            parsed = pd.to_datetime(time, errors="coerce", format="mixed")
+            if parsed.notna().all():
+                time = parsed
+        X = X.drop(columns=[time_column])
+    if group_column is not None:
+        groups = X[group_column]
+        X = X.drop(columns=[group_column])
+    if X.shape[1] == 0:
+        raise UsageError("no feature column is left besides the target and the "
+                         "time or group column.")
+    return X, time, groups
+
+
 def _run_compare(args):
     say = print
     X, y, description = load_table(args.data, args.target)
+    X, time_values, groups = split_columns(X, args.time_column, args.group_column)
+    if time_values is not None:
+        description += f"; rows ordered by {args.time_column!r}"
+    if groups is not None:
+        description += f"; rows grouped by {args.group_column!r}"
     say(f"data: {description}; {X.shape[0]} rows, {X.shape[1]} feature columns")
     dask_client = None
     if args.dask:
@@ -239,7 +284,8 @@ def _run_compare(args):
         models=args.models, task=args.task, metric=args.metric, cv=args.cv,
         search=args.search, n_iter=args.n_iter, log_target=args.log_target,
         time_budget=args.time_budget or None, device=args.device,
-        random_state=args.seed, progress=not args.no_progress)
+        random_state=args.seed, progress=not args.no_progress, time=time_values,
+        groups=groups)
     try:
         if dask_client is not None:
             import joblib
@@ -255,7 +301,9 @@ def _run_compare(args):
         say(message)
     metric = results.attrs["metric"]
     summary = summarize(results)
-    say(f"\n{results.attrs['task']}, {args.cv}-fold cross-validation"
+    kind = {"time": "time-ordered ", "groups": "grouped "}.get(
+        results.attrs["config"]["split_by"], "")
+    say(f"\n{results.attrs['task']}, {args.cv}-fold {kind}cross-validation"
         + (f", nested {args.search} search" if args.search != "none" else "")
         + f" ({time.perf_counter() - started:.0f} s):")
     say(_format_table(summary, metric, args.log_target))
@@ -263,7 +311,7 @@ def _run_compare(args):
     if out is not None:
         _write_outputs(out, results, summary, metric, say)
         if not interrupted and summary["score_mean"].notna().any():
-            _save_best(out, results, X, y, say)
+            _save_best(out, results, X, y, say, time=time_values, groups=groups)
     return EXIT_INTERRUPTED if interrupted else 0
 
 

@@ -23,8 +23,9 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import (GridSearchCV, KFold, RandomizedSearchCV,
-                                     StratifiedKFold)
+from sklearn.model_selection import (GridSearchCV, GroupKFold, KFold,
+                                     RandomizedSearchCV, StratifiedGroupKFold,
+                                     StratifiedKFold, TimeSeriesSplit)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -143,9 +144,26 @@ def _seeded(estimator, seed):
     return estimator.set_params(**unset)
 
 
-def _pipeline(model, task, device, seed):
+# How the rows are split (compare's ``time`` or ``groups``): the networks'
+# early stopping holds out rows the same way as the folds (validation_split)
+_NETWORK_SPLIT = {"time": "last", "groups": "group"}
+
+
+def _splits_by_group(estimator):
+    """Whether the model of a pipeline (or search) is a network whose early
+    stopping holds out whole groups, so its fit needs them."""
+    if isinstance(estimator, (GridSearchCV, RandomizedSearchCV)):
+        estimator = estimator.estimator
+    return estimator.get_params().get("model__validation_split") == "group"
+
+
+def _pipeline(model, task, device, seed, split_by=None):
     estimator = model.build(task, device, seed) if isinstance(model, _Model) \
         else _seeded(model, seed)
+    if split_by is not None and estimator.get_params().get("validation_split") == "random":
+        # rows in time order validate on their last rows, rows in groups on
+        # whole groups, as the folds do
+        estimator.set_params(validation_split=_NETWORK_SPLIT[split_by])
     if task == "regression" and isinstance(model, _Model) and not model.ours:
         # Baselines get standardised targets, as their authors advise.
         estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())
@@ -166,15 +184,33 @@ def _n_candidates(space, search, n_iter):
     return n_iter
 
 
-def _inner_cv(task, seed):
+def _inner_cv(task, seed, split_by=None):
+    if split_by == "time":
+        return TimeSeriesSplit(_INNER_FOLDS)
+    if split_by == "groups":
+        return (StratifiedGroupKFold(_INNER_FOLDS, shuffle=True, random_state=seed)
+                if task == "classification" else GroupKFold(_INNER_FOLDS))
     splitter = StratifiedKFold if task == "classification" else KFold
     return splitter(_INNER_FOLDS, shuffle=True, random_state=seed)
 
 
-def _search(pipeline, space, search, n_iter, task, scorer, seed):
+def _fit_params(estimator, groups):
+    """What ``estimator.fit`` is given besides ``X`` and ``y``: the groups,
+    for a search's splitter and a network that splits by them."""
+    if groups is None:
+        return {}
+    params = {}
+    if isinstance(estimator, (GridSearchCV, RandomizedSearchCV)):
+        params["groups"] = groups
+    if _splits_by_group(estimator):
+        params["model__groups"] = groups
+    return params
+
+
+def _search(pipeline, space, search, n_iter, task, scorer, seed, split_by=None):
     prefix = _prefix(pipeline.named_steps["model"])
     space = {prefix + key: value for key, value in space.items()}
-    common = dict(cv=_inner_cv(task, seed), scoring=scorer, n_jobs=1,
+    common = dict(cv=_inner_cv(task, seed, split_by), scoring=scorer, n_jobs=1,
                   error_score="raise")
     if search == "grid":
         return GridSearchCV(pipeline, space, **common)
@@ -194,7 +230,7 @@ def _plain(value):
 
 
 def _fit_fold(name, pipeline, space, search, n_iter, task, scorer_name, sign,
-              X, y, train, test, fold, rows_allowed, seed):
+              X, y, train, test, fold, rows_allowed, seed, groups=None, split_by=None):
     """Fit one model on one outer fold and score it; never raises."""
     row = dict(model=name, fold=fold, score=np.nan, fit_time=np.nan,
                predict_time=np.nan, n_train=len(train), n_test=len(test),
@@ -206,13 +242,14 @@ def _fit_fold(name, pipeline, space, search, n_iter, task, scorer_name, sign,
         row["note"] = (f"time budget: fitted on {len(train)} random rows of each "
                        "training fold")
     scorer = get_scorer(scorer_name)
-    estimator = _search(pipeline, space, search, n_iter, task, scorer_name, seed) \
-        if space else clone(pipeline)
+    estimator = _search(pipeline, space, search, n_iter, task, scorer_name, seed,
+                        split_by) if space else clone(pipeline)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             start = time.perf_counter()
-            estimator.fit(_take(X, train), y[train])
+            estimator.fit(_take(X, train), y[train], **_fit_params(
+                estimator, None if groups is None else groups[train]))
             row["fit_time"] = time.perf_counter() - start
             start = time.perf_counter()
             row["score"] = sign * scorer(estimator, _take(X, test), y[test])
@@ -303,7 +340,7 @@ def _resolve_models(models, task):
 
 def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
             n_iter=10, log_target=False, time_budget=None, device="auto",
-            n_jobs=None, random_state=0, progress=False):
+            n_jobs=None, random_state=0, progress=False, time=None, groups=None):
     """Cross-validate neural networks against SVM and linear baselines.
 
     Every model is scored on the same outer folds (stratified for a
@@ -361,6 +398,20 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
         Seeds the folds, the searches and every model.
     progress : bool, default=False
         Show a progress bar (tqdm) on stderr.
+    time : array-like of shape (n_samples,), default=None
+        When each row happened (numbers, datetimes, or strings that sort in
+        time order): the rows are put in time order, the outer folds are
+        scikit-learn's ``TimeSeriesSplit`` (every test fold later than the
+        rows its models train on; the first fold trains on the earliest
+        ``1 / (cv + 1)`` of the rows), searches use it too, and sk_mlp's
+        networks stop early on the last rows of their training fold
+        (``validation_split='last'``). The results' folds index the rows in
+        time order.
+    groups : array-like of shape (n_samples,), default=None
+        Group of each row (patient, shop, user): no group is on both sides
+        of an outer fold (``GroupKFold``, ``StratifiedGroupKFold`` for
+        classification), of a search's inner folds, or of the networks'
+        early-stopping split (``validation_split='group'``).
 
     Returns
     -------
@@ -395,14 +446,15 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
     """
     problem = _validate(X, y, models=models, task=task, metric=metric, cv=cv,
                         search=search, n_iter=n_iter, log_target=log_target,
-                        time_budget=time_budget, device=device)
+                        time_budget=time_budget, device=device, time=time, groups=groups)
     folds = _plan_folds(problem, random_state)
     jobs = _plan_fits(problem, folds, search=search, n_iter=n_iter,
                       time_budget=time_budget, device=device, random_state=random_state)
     rows, interrupted = _run(jobs, problem.messages, n_jobs=n_jobs, progress=progress)
     return _summarise(rows, problem, interrupted, config=dict(
         models=problem.models, search=search, n_iter=n_iter, log_target=log_target,
-        device=device, random_state=random_state, cv=len(folds)))
+        device=device, random_state=random_state, cv=len(folds),
+        split_by=problem.split_by))
 
 
 # compare() in steps, in the spirit of cross_validate -> _fit_and_score:
@@ -410,11 +462,50 @@ def compare(X, y, *, models=None, task="auto", metric=None, cv=5, search="none",
 # fits within the time budget (_plan_folds, _plan_fits), run the fits
 # (_run), assemble the results (_summarise). Each step is tested alone.
 _Problem = namedtuple("_Problem", ["X", "y", "task", "metric", "models", "splits",
-                                   "n_folds", "messages"])
+                                   "n_folds", "messages", "groups", "split_by"],
+                      defaults=(None, None))
+
+
+def order_rows(X, y, time=None, groups=None):
+    """``(X, y, groups, split_by)``: the rows in time order where ``time``
+    is given (a stable sort), checked ``groups``, and how the rows are split
+    (``'time'``, ``'groups'`` or None). Used by :func:`compare` and
+    ``fit_best`` alike."""
+    if time is not None and groups is not None:
+        raise CompareError("Give time or groups, not both: the folds follow one of "
+                           "them.")
+    n_rows = len(y)
+    if time is not None:
+        time = np.asarray(time)
+        if time.ndim != 1 or len(time) != n_rows:
+            raise CompareError(f"time must hold one value per row ({n_rows}); got "
+                               f"shape {time.shape}.")
+        if pd.isna(time).any():
+            raise CompareError(f"time is missing for {int(pd.isna(time).sum())} rows: "
+                               "every row needs one to be put in time order.")
+        try:
+            order = np.argsort(time, kind="stable")
+        except TypeError:
+            raise CompareError("time mixes values that cannot be ordered (numbers "
+                               "and strings?): give one kind.") from None
+        X = _take(X, order)
+        X = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else X
+        y = np.asarray(y)[order]
+        return X, y, None, "time"
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.ndim != 1 or len(groups) != n_rows:
+            raise CompareError(f"groups must hold one label per row ({n_rows}); got "
+                               f"shape {groups.shape}.")
+        if pd.isna(groups).any():
+            raise CompareError(f"groups is missing for {int(pd.isna(groups).sum())} "
+                               "rows: give every row a group.")
+        return X, y, groups, "groups"
+    return X, y, None, None
 
 
 def _validate(X, y, *, models, task, metric, cv, search, n_iter, log_target,
-              time_budget, device):
+              time_budget, device, time=None, groups=None):
     """Check every argument and the table; return the :data:`_Problem`
     (task detected, target checked, models resolved, what was noted)."""
     if task not in ("auto", "classification", "regression"):
@@ -446,6 +537,7 @@ def _validate(X, y, *, models, task, metric, cv, search, n_iter, log_target,
             raise CompareError(f"X must be a 2-D table; got shape {X.shape}.")
     if len(X) != len(y):
         raise CompareError(f"X has {len(X)} rows but y has {len(y)}.")
+    X, y, groups, split_by = order_rows(X, y, time, groups)
     try:
         resolve_device(device)
     except ValueError as exc:
@@ -466,13 +558,37 @@ def _validate(X, y, *, models, task, metric, cv, search, n_iter, log_target,
     dropped = column_report(X)
     if dropped:
         messages.append(dropped)
-    return _Problem(X, y, task, metric, resolved, splits, cv, messages)
+    if split_by == "time":
+        if splits is None and cv + 1 > len(y):
+            raise CompareError(f"cv={cv} time-ordered folds need more than {cv + 1} "
+                               "rows.")
+        messages.append(
+            "folds: rows in time order; each test fold is later than every row its "
+            "models train on (TimeSeriesSplit), and sk_mlp's networks stop early on "
+            "the last rows of their training fold (validation_split='last').")
+    elif split_by == "groups":
+        n_groups = len(np.unique(groups))
+        if splits is None and cv > n_groups:
+            raise CompareError(f"cv={cv} is more folds than the {n_groups} groups.")
+        messages.append(
+            f"folds: by group ({n_groups} groups); no group is on both sides of a "
+            "fold, and sk_mlp's networks stop early on whole held-out groups "
+            "(validation_split='group').")
+    return _Problem(X, y, task, metric, resolved, splits, cv, messages, groups, split_by)
 
 
 def _plan_folds(problem, random_state):
     """The outer folds: the splits given, or shuffled (stratified) k-fold."""
     if problem.splits is not None:
         return problem.splits
+    if problem.split_by == "time":
+        return list(TimeSeriesSplit(problem.n_folds).split(problem.X))
+    if problem.split_by == "groups":
+        splitter = (StratifiedGroupKFold(problem.n_folds, shuffle=True,
+                                         random_state=random_state)
+                    if problem.task == "classification" else
+                    GroupKFold(problem.n_folds, shuffle=True, random_state=random_state))
+        return list(splitter.split(problem.X, problem.y, problem.groups))
     splitter = StratifiedKFold if problem.task == "classification" else KFold
     return list(splitter(problem.n_folds, shuffle=True,
                          random_state=random_state).split(problem.X, problem.y))
@@ -486,7 +602,7 @@ def _plan_fits(problem, folds, *, search, n_iter, time_budget, device, random_st
     X, y, task = problem.X, problem.y, problem.task
     jobs = []
     for name, model in problem.models.items():
-        pipeline = _pipeline(model, task, device, random_state)
+        pipeline = _pipeline(model, task, device, random_state, problem.split_by)
         space = _space(model, task, search)
         rows_allowed = None
         if time_budget is not None and isinstance(model, _Model) and model.superlinear:
@@ -498,7 +614,8 @@ def _plan_fits(problem, folds, *, search, n_iter, time_budget, device, random_st
         for fold, (train, test) in enumerate(folds):
             jobs.append(delayed(_fit_fold)(
                 name, pipeline, space, search, n_iter, task, spec.scorer, sign, X, y,
-                train, test, fold, rows_allowed, random_state))
+                train, test, fold, rows_allowed, random_state, problem.groups,
+                problem.split_by))
     return jobs
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
-from ._compare import _check_target, _pipeline, _search, _space
+from ._compare import _check_target, _fit_params, _pipeline, _search, _space, order_rows
 from ._registry import METRICS, CompareError
 
 
@@ -60,7 +60,7 @@ def summarize(results):
     return summary
 
 
-def fit_best(results, X, y):
+def fit_best(results, X, y, *, time=None, groups=None):
     """Refit the best model of a comparison on all rows, searched as compared.
 
     Parameters
@@ -69,6 +69,10 @@ def fit_best(results, X, y):
         What :func:`compare` returned for ``(X, y)``.
     X, y :
         The data given to :func:`compare`.
+    time, groups : array-like of shape (n_samples,), default=None
+        The ``time`` or ``groups`` given to :func:`compare`: the refit
+        orders and splits its rows the same way (a network's early stopping
+        on the last rows, or on whole groups).
 
     Returns
     -------
@@ -95,13 +99,22 @@ def fit_best(results, X, y):
     task = results.attrs["task"]
     name = summary.index[0]
     model = config["models"][name]
+    split_by = config.get("split_by")
+    X, y, groups, given = order_rows(X, y, time, groups)
+    if given != split_by:
+        needed = {"time": "time", "groups": "groups"}.get(split_by)
+        raise CompareError(
+            f"The comparison split its rows by {needed}: pass the same {needed} to "
+            "fit_best." if needed else
+            "The comparison was run without time or groups: leave them out of "
+            "fit_best, or compare again with them.")
     y = _check_target(y, task, 2, config["log_target"])
-    pipeline = _pipeline(model, task, config["device"], config["random_state"])
+    pipeline = _pipeline(model, task, config["device"], config["random_state"], split_by)
     space = _space(model, task, config["search"])
     scorer = METRICS[results.attrs["metric"]].scorer
     estimator = _search(pipeline, space, config["search"], config["n_iter"], task,
-                        scorer, config["random_state"]) if space else pipeline
+                        scorer, config["random_state"], split_by) if space else pipeline
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y)
+        estimator.fit(X, y, **_fit_params(estimator, groups))
     return name, (estimator.best_estimator_ if space else estimator)
