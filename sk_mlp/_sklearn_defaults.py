@@ -87,7 +87,15 @@ def defaults_fingerprint():
     from .linear_model import Perceptron
     from .neural_network import MLPClassifier, MLPRegressor, _settings
 
-    parts = [f"{cls.__name__}: {sorted(_defaults(cls).items(), key=str)!r}"
+    def shown(cls):
+        # a parameter added with a default that means what models had done
+        # before it (``_params_added``: validation_split='random') changes no
+        # picture
+        added = getattr(cls, "_params_added", {})
+        return {name: value for name, value in _defaults(cls).items()
+                if not (name in added and _same(added[name], value))}
+
+    parts = [f"{cls.__name__}: {sorted(shown(cls).items(), key=str)!r}"
              for cls in (MLPClassifier, MLPRegressor, Perceptron)]
     parts += [f"{name}={getattr(_settings, name)!r}" for name in sorted(dir(_settings))
               if name.startswith("AUTO_")]

@@ -317,8 +317,8 @@ def test_on_a_time_trend_the_last_rows_choose_a_better_epoch_for_the_future():
     peeks at the future) and keeps training while the trend's extrapolation
     gets worse; the last rows choose the epoch that predicts later rows.
     Seed 0 (the first); over seeds 0-5 the last rows did better on 4 of 6,
-    future RMSE 0.91 against 1.35 on average (docs/user_guide/
-    model_selection.md)."""
+    future RMSE 1.07 against 1.35 on average (benchmarks/bench_validation.py,
+    the user guide's "Which rows validate")."""
     X, y, X_future, y_future = _trend_table(0)
     rmse = {}
     for how in ("random", "last"):
@@ -347,8 +347,8 @@ def _group_table(seed, n_groups=150, per_group=20):
 def test_with_groups_a_group_split_predicts_new_groups_better():
     """A random split validates on shops the network trains on, so learning
     each shop's offset by heart looks like progress; holding out whole shops
-    stops before it. (6 of 6 seeds better; the model guide says by how
-    much.)"""
+    stops before it. (6 of 6 seeds better: benchmarks/bench_validation.py,
+    the user guide's "Which rows validate".)"""
     X, y, shop, X_new, y_new = _group_table(0)
     random = _quiet(MLPRegressor(random_state=0, device="cpu").fit, X, y)
     grouped = _quiet(MLPRegressor(validation_split="group", random_state=0,
