@@ -258,6 +258,55 @@ def test_arbitrary_sample_weights(kind, weights, device):
     _exercise_values(MAKERS[kind](device), X, y, sample_weight=weights)
 
 
+@given(kind=st.sampled_from(["classifier", "regressor", "regressor-float64"]),
+       data=st.lists(any_floats, min_size=1, max_size=24),
+       weights=st.none() | st.lists(any_floats, min_size=1, max_size=8))
+def test_arbitrary_validation_data(kind, data, weights, device):
+    """Any float64 values in ``X_val`` and any validation weights: the
+    validation loss, the epoch it keeps and the predictions stay finite, or
+    the call raises a clear error."""
+    values = np.array(data)
+    n_val = max(1, len(values) // 2)
+    X_val = np.resize(values, (n_val, 2))
+    X = np.linspace(-1, 1, 40).reshape(20, 2)
+    regressor = _is_regressor(kind)
+    y = np.arange(20, dtype=float) if regressor else np.arange(20) % 2
+    y_val = np.arange(n_val, dtype=float) if regressor else np.arange(n_val) % 2
+    weight_val = None if weights is None else np.resize(np.array(weights), n_val)
+    est = MAKERS[kind](device)
+    fitted = _call(lambda: est.fit(X, y, X_val=X_val, y_val=y_val,
+                                   sample_weight_val=weight_val))
+    if fitted is not None:
+        _check_fitted_diagnostics(est)
+        assert est.settings_.early_stopping and est.settings_.validation_given
+        _call(lambda: est.predict(X))
+
+
+@given(n=st.integers(1, 60), fraction=st.floats(0.01, 0.99),
+       how=st.sampled_from(["random", "last", "group"]), n_groups=st.integers(1, 12),
+       seed=st.integers(0, 2**16))
+def test_a_validation_split_is_a_partition_or_a_clear_error(n, fraction, how, n_groups,
+                                                           seed):
+    """Every split early stopping draws: two disjoint parts covering the
+    rows, at least 2 validation rows and 1 training row; the last rows for
+    'last'; no group on both sides for 'group'; else a ValueError that says
+    what to change."""
+    rows = np.arange(n)
+    groups = rows % n_groups
+    try:
+        train, valid = sk_mlp._common.fitting.validation_split(
+            rows, fraction, seed, how=how, groups=groups)
+    except ValueError as exc:
+        assert len(str(exc)) > 15, exc
+        return
+    assert len(valid) >= 2 and len(train) >= 1
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, valid])), rows)
+    if how == "last":
+        assert train.max() < valid.min()
+    if how == "group":
+        assert not set(groups[train]) & set(groups[valid])
+
+
 # ---------------------------------------------------------- concurrency
 @pytest.mark.parametrize("kind", ["classifier", "perceptron"])
 def test_eight_threads_predict_exactly_like_one(kind, device):
