@@ -446,12 +446,13 @@ def test_partial_fit_never_averages_and_ema_momentum_is_validated(device):
 
 
 # ------------------------------------------- fewer, larger steps (issue 38)
-def _resolve(cls, n_samples, fast_bfloat16=False, **params):
+def _resolve(cls, n_samples, fast_bfloat16=False, n_minority=0, **params):
     from sk_mlp.neural_network._settings import DataFacts, resolve
 
     est = cls(**params)
     return resolve(est.get_params(deep=False),
-                   DataFacts(n_samples, n_embeddable=4, fast_bfloat16=fast_bfloat16))
+                   DataFacts(n_samples, n_embeddable=4, fast_bfloat16=fast_bfloat16,
+                             n_minority=n_minority))
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
@@ -509,6 +510,38 @@ def test_auto_ensemble_is_one_network_on_large_tables(cls):
                     numerical_embedding=None).ensemble_size == 3
     assert _resolve(cls, AUTO_ENSEMBLE_ROWS).ensemble_size == 1
     assert _resolve(cls, AUTO_ENSEMBLE_ROWS, ensemble_size=3).ensemble_size == 3
+
+
+def test_auto_ensemble_keeps_its_members_for_a_rare_class_on_large_tables():
+    """A binary target whose rarer class has under AUTO_RARE_ROWS rows keeps
+    the members on a large table (issue 41); nothing else changes."""
+    from sk_mlp.neural_network._settings import AUTO_ENSEMBLE_ROWS, AUTO_RARE_ROWS
+
+    n = AUTO_ENSEMBLE_ROWS
+    rare = _resolve(MLPClassifier, n, n_minority=AUTO_RARE_ROWS - 1,
+                    numerical_embedding=None)
+    assert rare.ensemble_size == 3 and rare.n_minority == AUTO_RARE_ROWS - 1
+    assert _resolve(MLPClassifier, n, n_minority=AUTO_RARE_ROWS - 1).ensemble_size == 2
+    assert _resolve(MLPClassifier, n, n_minority=AUTO_RARE_ROWS).ensemble_size == 1
+    assert _resolve(MLPClassifier, n).ensemble_size == 1  # not binary: 0
+    # the batch, the rate and the patience still follow the rows
+    assert rare.batch_size == _resolve(MLPClassifier, n).batch_size == 512
+
+
+def test_the_rarer_class_is_counted_from_the_rows_that_count(device):
+    """n_minority: rows of positive weight of a binary target's rarer class;
+    0 for multiclass targets and for the regressor."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (np.arange(300) < 40).astype(int)  # 40 positives
+    weights = np.ones(300)
+    weights[:10] = 0.0  # 10 of them dropped
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=1, random_state=0, device=device)
+    assert _fit(MLPClassifier(**kwargs), X, y).settings_.n_minority == 40
+    assert _fit(MLPClassifier(**kwargs), X, y,
+                sample_weight=weights).settings_.n_minority == 30
+    assert _fit(MLPClassifier(**kwargs), X, np.arange(300) % 3).settings_.n_minority == 0
+    assert _fit(MLPRegressor(**kwargs), X, y.astype(float)).settings_.n_minority == 0
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])

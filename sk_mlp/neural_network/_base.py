@@ -408,7 +408,7 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin,
         return settings
 
     def _facts(self, n_samples, n_embeddable, incremental, reset, device,
-               validation_given=False):
+               validation_given=False, n_minority=0):
         """The :class:`DataFacts` a fit on ``n_samples`` rows on ``device``
         resolves from: partial_fit on a fitted model keeps the facts of its
         settings."""
@@ -417,7 +417,12 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin,
         return DataFacts(n_samples, can_split=not incremental, n_embeddable=n_embeddable,
                          n_classes=self._n_classes(),
                          fast_bfloat16=fast_bfloat16(device),
-                         validation_given=validation_given)
+                         validation_given=validation_given, n_minority=n_minority)
+
+    def _n_minority(self, y, weights):
+        """Rows (of positive weight) of the rarer class of a binary target
+        (a fact of the rules); 0 for any other target."""
+        return 0
 
     def _n_classes(self):
         """The classes of a multiclass target (a fact of the rules); 0 for
@@ -431,7 +436,8 @@ class BaseMLP(ForwardMixin, NetworkExportMixin, FittedAttributesMixin,
         validation split (None without): those of the validation data fit was
         ``given`` where it was, else drawn as ``validation_split`` says."""
         facts = self._facts(n_samples, n_embeddable, incremental, reset, device,
-                            validation_given=given is not None)
+                            validation_given=given is not None,
+                            n_minority=self._n_minority(y, weights))
         settings = resolve(params, facts)
         if incremental or not settings.early_stopping:
             return settings, None

@@ -280,6 +280,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return class_weight_per_sample(self.class_weight, y, sample_weight,
                                        count_weight=True)
 
+    def _n_minority(self, y, weights):
+        if self._label_binarizer.y_type_ != "binary":
+            return 0
+        counted = y if weights is None else y[weights > 0]
+        _, counts = np.unique(counted, return_counts=True)
+        return int(counts.min()) if len(counts) == 2 else 0
+
     def _check_validation_targets(self, y, y_val):
         if y_val.ndim == 1:
             check_classification_targets(y_val)

@@ -195,11 +195,15 @@ class NetworkExportMixin:
             # and whether fit was given validation data (files before X_val
             # never were)
             values.setdefault("validation_given", False)
+            # and the rarer class's rows (files before it were resolved
+            # without it)
+            values.setdefault("n_minority", 0)
             for name in set(RULES) - set(values):
                 facts = DataFacts(int(values["n_samples"]), bool(values["can_split"]),
                                   int(values["n_embeddable"]), int(values["n_classes"]),
                                   bool(values["fast_bfloat16"]),
-                                  bool(values["validation_given"]))
+                                  bool(values["validation_given"]),
+                                  int(values["n_minority"]))
                 values[name] = RULES[name].fn(self.get_params(deep=False), facts, values)
             return FitSettings.from_dict(values)
         rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0
