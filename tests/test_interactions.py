@@ -301,6 +301,14 @@ def test_settings_that_meet_work_together(row, tmp_path):
     assert settings.n_samples == counted + (300 if given else 0)
     if given:
         assert settings.early_stopping
+    # the rarer class of the binary target is counted over the same rows
+    # (the rule it feeds only acts from 16,000 rows; tests/test_defaults.py)
+    if row["task"] == "classifier":
+        labels = y if weights is None else y[weights > 0]
+        labels = np.concatenate([labels, y_test[:300]]) if given else labels
+        assert settings.n_minority == np.bincount(labels).min()
+    else:
+        assert settings.n_minority == 0
     if row["second_call"] == "fit" and settings.early_stopping and not row["warm_start"]:
         # every row of X trains when the validation rows are given, else the
         # split's complement: a tenth held out (of the 40 groups for 'group')
