@@ -476,13 +476,8 @@ def order_rows(X, y, time=None, groups=None):
                            "them.")
     n_rows = len(y)
     if time is not None:
-        time = np.asarray(time)
-        if time.ndim != 1 or len(time) != n_rows:
-            raise CompareError(f"time must hold one value per row ({n_rows}); got "
-                               f"shape {time.shape}.")
-        if pd.isna(time).any():
-            raise CompareError(f"time is missing for {int(pd.isna(time).sum())} rows: "
-                               "every row needs one to be put in time order.")
+        time = _one_per_row(time, "time", "one value", n_rows,
+                            "every row needs one to be put in time order")
         try:
             order = np.argsort(time, kind="stable")
         except TypeError:
@@ -493,15 +488,23 @@ def order_rows(X, y, time=None, groups=None):
         y = np.asarray(y)[order]
         return X, y, None, "time"
     if groups is not None:
-        groups = np.asarray(groups)
-        if groups.ndim != 1 or len(groups) != n_rows:
-            raise CompareError(f"groups must hold one label per row ({n_rows}); got "
-                               f"shape {groups.shape}.")
-        if pd.isna(groups).any():
-            raise CompareError(f"groups is missing for {int(pd.isna(groups).sum())} "
-                               "rows: give every row a group.")
+        groups = _one_per_row(groups, "groups", "one label", n_rows,
+                              "give every row a group")
         return X, y, groups, "groups"
     return X, y, None, None
+
+
+def _one_per_row(values, name, what, n_rows, advice):
+    """``values`` (``time`` or ``groups``) as a 1-D array of ``n_rows``
+    entries with none missing, or a CompareError saying what to change."""
+    values = np.asarray(values)
+    if values.ndim != 1 or len(values) != n_rows:
+        raise CompareError(f"{name} must hold {what} per row ({n_rows}); got "
+                           f"shape {values.shape}.")
+    missing = int(pd.isna(values).sum())
+    if missing:
+        raise CompareError(f"{name} is missing for {missing} rows: {advice}.")
+    return values
 
 
 def _validate(X, y, *, models, task, metric, cv, search, n_iter, log_target,
