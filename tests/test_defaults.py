@@ -499,6 +499,34 @@ def test_the_grown_batch_is_the_batch_the_net_trains_with(device):
     weights[:2] = 0.0
     below = _fit(MLPClassifier(**kwargs), X, y, sample_weight=weights)
     assert below.settings_.batch_size == 200
+    # the classifier's tol='auto' follows the same rows to its monitor
+    assert est.settings_.tol == 1e-3 == dict(est.net_.callbacks_)["monitor"].tol
+    assert below.settings_.tol == 1e-4 == dict(below.net_.callbacks_)["monitor"].tol
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_auto_tol_is_larger_for_the_classifier_on_large_tables(cls):
+    """tol='auto' (both estimators' default): 1e-4, and for the classifier
+    1e-3 from AUTO_TOL_LARGE_ROWS rows under early stopping (issue 38); the
+    regressor's stays 1e-4, relative to its best loss; a number is kept,
+    and scikit-learn's absolute 1e-4 is one setting away."""
+    from sk_mlp.neural_network._settings import (AUTO_TOL, AUTO_TOL_LARGE,
+                                                 AUTO_TOL_LARGE_ROWS)
+
+    large = AUTO_TOL_LARGE if cls is MLPClassifier else AUTO_TOL
+    assert cls().tol == "auto"
+    assert _resolve(cls, AUTO_TOL_LARGE_ROWS - 1).tol == AUTO_TOL
+    for n in (AUTO_TOL_LARGE_ROWS, 200_000, 10**6):
+        settings = _resolve(cls, n)
+        assert (settings.tol, settings.tol_relative) == (large, cls is MLPRegressor), n
+        # no validation loss to judge: scikit-learn's tolerance on the
+        # training loss, and lbfgs's gradient tolerance
+        assert _resolve(cls, n, early_stopping=False).tol == AUTO_TOL
+        assert _resolve(cls, n, solver="lbfgs").tol == AUTO_TOL
+        assert _resolve(cls, n, tol=0.05).tol == 0.05
+        # a rare class keeps its members and still stops on the large tol
+        assert _resolve(cls, n, n_minority=10).tol == large
+    assert sklearn_defaults(cls)["tol"] == 1e-4
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])

@@ -91,7 +91,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
-        tol=1e-4,
+        tol="auto",
         learning_rate="adaptive",
         power_t=0.5,
         early_stopping="auto",

@@ -79,6 +79,14 @@ AUTO_ENSEMBLE_ROWS = 16000
 AUTO_RARE_ROWS = 1000
 # tol='auto': this tolerance; relative to the best loss for the regressor
 AUTO_TOL = 1e-4
+# the classifier's tol='auto' from this many rows under early stopping: on
+# large tables the validation loss of the kept epoch is reached, and then an
+# absolute 1e-4 lets the 'adaptive' schedule go on cutting the rate for gains
+# of a few 1e-5 that keep no later epoch (issue 38's scaling table, seed 0:
+# the same kept epoch and accuracy at 20,000 / 200,000 / 1,000,000 rows in
+# 24 / 27 / 16 epochs instead of 31 / 34 / 29; benchmarks/results/candidates.md)
+AUTO_TOL_LARGE = 1e-3
+AUTO_TOL_LARGE_ROWS = 16000
 # label_smoothing='auto': this much smoothing on multiclass targets from this
 # many rows, where early stopping's validation split (a tenth: 100 rows and
 # more) is large enough to fit the temperature that calibrates the
@@ -385,7 +393,11 @@ def _autocast(p, facts, done):
 
 
 def _tol(p, facts, done):
-    return AUTO_TOL if p["tol"] == "auto" else float(p["tol"])
+    if p["tol"] != "auto":
+        return float(p["tol"])
+    large = (_is_classifier(p) and done["early_stopping"]
+             and facts.n_samples >= AUTO_TOL_LARGE_ROWS)
+    return AUTO_TOL_LARGE if large else AUTO_TOL
 
 
 def _tol_relative(p, facts, done):
@@ -507,9 +519,12 @@ RULES = {
         "holds out a split then calibrates the probabilities back on it (a "
         "temperature; see ``label_smoothing``). The regressor has none (0)."),
     "tol": Rule(
-        ("tol",), _tol,
-        f"``'auto'`` (the regressor's default) is {AUTO_TOL:g}; a number is used "
-        "as given."),
+        ("tol", "early_stopping"), _tol,
+        f"``'auto'`` (the default) is {AUTO_TOL:g}, and for the classifier "
+        f"{AUTO_TOL_LARGE:g} from {AUTO_TOL_LARGE_ROWS:,} rows passed to ``fit`` "
+        "(rows of weight 0 do not count) under early stopping, where the "
+        "validation loss is large enough that a smaller gain keeps no later "
+        "epoch; a number is used as given."),
     "tol_relative": Rule(
         ("tol",), _tol_relative,
         "True for the regressor's ``tol='auto'``: an epoch improves on the best "
