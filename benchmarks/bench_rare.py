@@ -26,7 +26,7 @@ It prints, per table and model, the mean ± std over the folds of ROC AUC and
 average precision and the fit seconds per fold, then sk_mlp's record against
 the best of the three baselines (a loss: AUC below the best by more than the
 larger fold std), and writes ``results/rare.txt`` and ``results/rare_folds.csv``
-(``--reuse``: the stored rows of the models this run does not fit are kept).
+(``--reuse``: the stored rows of the tables and models this run does not fit are kept).
 """
 
 import argparse
@@ -166,7 +166,7 @@ def main():
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--reuse", action="store_true",
                         help="keep the stored rows (rare_folds.csv in --output) of "
-                             "every model this run does not fit")
+                             "every table and model this run does not fit")
     args = parser.parse_args()
     candidates = [(t.split("=", 1)[0], json.loads(t.split("=", 1)[1]))
                   for t in args.candidate]
@@ -177,10 +177,10 @@ def main():
     out = Path(args.output)
     stored = out / "rare_folds.csv"
     if args.reuse and stored.exists():
-        # the stored rows of every model this run did not fit
+        # the stored rows of every (table, model) this run did not fit
         kept = pd.read_csv(stored)
-        kept = kept[~kept.model.isin(folds.model.unique())
-                    & kept.table.isin(folds.table.unique())]
+        fitted = pd.MultiIndex.from_frame(folds[["table", "model"]])
+        kept = kept[~pd.MultiIndex.from_frame(kept[["table", "model"]]).isin(fitted)]
         folds = pd.concat([kept, folds], ignore_index=True)
     text = report(folds)
     print(text)
