@@ -499,34 +499,43 @@ def test_the_grown_batch_is_the_batch_the_net_trains_with(device):
     weights[:2] = 0.0
     below = _fit(MLPClassifier(**kwargs), X, y, sample_weight=weights)
     assert below.settings_.batch_size == 200
-    # the classifier's tol='auto' follows the same rows to its monitor
-    assert est.settings_.tol == 1e-3 == dict(est.net_.callbacks_)["monitor"].tol
-    assert below.settings_.tol == 1e-4 == dict(below.net_.callbacks_)["monitor"].tol
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
-def test_auto_tol_is_larger_for_the_classifier_on_large_tables(cls):
-    """tol='auto' (both estimators' default): 1e-4, and for the classifier
-    1e-3 from AUTO_TOL_LARGE_ROWS rows under early stopping (issue 38); the
-    regressor's stays 1e-4, relative to its best loss; a number is kept,
-    and scikit-learn's absolute 1e-4 is one setting away."""
-    from sk_mlp.neural_network._settings import (AUTO_TOL, AUTO_TOL_LARGE,
-                                                 AUTO_TOL_LARGE_ROWS)
+def test_auto_tol_is_larger_on_the_validation_loss(cls):
+    """tol='auto' (both estimators' default): 1e-3 under early stopping,
+    whatever the rows, 1e-4 without (the training loss) and for lbfgs (its
+    gradient tolerance); relative to the best loss for the regressor only;
+    a number is kept, and scikit-learn's absolute 1e-4 is one setting away."""
+    from sk_mlp.neural_network._settings import AUTO_TOL, AUTO_TOL_VALIDATION
 
-    large = AUTO_TOL_LARGE if cls is MLPClassifier else AUTO_TOL
-    assert cls().tol == "auto"
-    assert _resolve(cls, AUTO_TOL_LARGE_ROWS - 1).tol == AUTO_TOL
-    for n in (AUTO_TOL_LARGE_ROWS, 200_000, 10**6):
+    assert cls().tol == "auto" and AUTO_TOL_VALIDATION > AUTO_TOL
+    for n in (500, 20_000, 10**6):
         settings = _resolve(cls, n)
-        assert (settings.tol, settings.tol_relative) == (large, cls is MLPRegressor), n
-        # no validation loss to judge: scikit-learn's tolerance on the
-        # training loss, and lbfgs's gradient tolerance
+        assert settings.early_stopping, n
+        assert (settings.tol, settings.tol_relative) == \
+            (AUTO_TOL_VALIDATION, cls is MLPRegressor), n
         assert _resolve(cls, n, early_stopping=False).tol == AUTO_TOL
         assert _resolve(cls, n, solver="lbfgs").tol == AUTO_TOL
         assert _resolve(cls, n, tol=0.05).tol == 0.05
-        # a rare class keeps its members and still stops on the large tol
-        assert _resolve(cls, n, n_minority=10).tol == large
+        assert not _resolve(cls, n, tol=0.05).tol_relative
+    # too few rows for a split: no validation loss, the finer tolerance
+    assert not _resolve(cls, 100).early_stopping
+    assert _resolve(cls, 100).tol == AUTO_TOL
     assert sklearn_defaults(cls)["tol"] == 1e-4
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_the_resolved_tol_is_the_tol_the_fit_stops_on(early_stopping, device):
+    """The monitor that stops the fit and cuts the rate holds the resolved
+    tolerance: under early stopping 1e-3 on the validation loss (the history
+    records it), otherwise 1e-4 on the training loss."""
+    X, y = _noisy(400)
+    est = _fit(MLPClassifier((4,), max_iter=3, early_stopping=early_stopping,
+                             random_state=0, device=device), X, y)
+    monitor = dict(est.net_.callbacks_)["monitor"]
+    assert monitor.tol == est.settings_.tol == (1e-3 if early_stopping else 1e-4)
+    assert ("valid_loss" in est.history_[-1]) == early_stopping
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])

@@ -37,7 +37,6 @@ import torch
 import sk_mlp
 from sk_mlp import MLPClassifier, MLPRegressor
 from sk_mlp._torch.embeddings import EMBEDDING_DIM
-from sk_mlp.neural_network._settings import AUTO_TOL_LARGE_ROWS
 
 FACTORS = {
     "task": ["classifier", "regressor"],
@@ -275,9 +274,9 @@ def test_settings_that_meet_work_together(row, tmp_path):
     # the stopping rule's tolerance: relative for the regressor's 'auto' only
     monitor = dict(est.net_.callbacks_)["monitor"]
     assert (monitor.tol, monitor.relative) == (settings.tol, settings.tol_relative)
-    large = (row["task"] == "classifier" and settings.early_stopping
-             and settings.n_samples >= AUTO_TOL_LARGE_ROWS)
-    assert settings.tol == (1e-3 if row["tol"] != "auto" or large else 1e-4)
+    # 'auto': 1e-3 on a validation loss, 1e-4 on the training loss
+    assert settings.tol == (1e-3 if row["tol"] != "auto" or settings.early_stopping
+                            else 1e-4)
     assert settings.tol_relative == (row["tol"] == "auto" and row["task"] == "regressor")
     # a value set with set_params is the value the next call uses
     if changed == "weight_decay" and row["solver"] != "lbfgs":

@@ -188,8 +188,12 @@ def test_huge_weight_decay_shrinks_weights_but_not_class_prior_biases(device):
     X = rng.randn(600, 5)
     y = rng.choice(3, size=600, p=[0.6, 0.3, 0.1])
     priors = np.bincount(y) / len(y)
+    # every one of the 100 epochs, so the decay has run its course (not
+    # stopped early on a plateau of the validation loss)
     clf = MLPClassifier((16,), weight_decay=100.0, learning_rate_init=0.01, max_iter=100, ensemble_size=1,
+                        early_stopping=False, n_iter_no_change=np.inf,
                         random_state=0, device=device).fit(X, y)
+    assert clf.n_iter_ == 100
     assert max(np.abs(W).max() for W in clf.coefs_) < 1e-2
     np.testing.assert_allclose(clf.predict_proba(X[:20]), np.tile(priors, (20, 1)), atol=0.02)
     # the output biases, not the weights, carry the priors

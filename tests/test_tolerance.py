@@ -61,11 +61,17 @@ def test_a_closely_fitted_target_trains_on_while_its_loss_falls():
 
 
 def test_the_classifiers_tolerance_stays_absolute():
+    """The classifier's tol='auto' is absolute (its cross-entropy has no
+    units): 1e-3 on the validation loss under early stopping, 1e-4 on the
+    training loss without it."""
     X, y = _close_target(300)
-    est = _fit(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, tol="auto",
-                             random_state=0, device=DEVICE), X, y > 0)
-    assert (est.settings_.tol, est.settings_.tol_relative) == (1e-4, False)
-    assert MLPClassifier().tol == 1e-4
+    for early_stopping, tol in (("auto", 1e-3), (False, 1e-4)):
+        est = _fit(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5,
+                                 early_stopping=early_stopping, random_state=0,
+                                 device=DEVICE), X, y > 0)
+        assert (est.settings_.tol, est.settings_.tol_relative) == (tol, False)
+        assert dict(est.net_.callbacks_)["monitor"].relative is False
+    assert MLPClassifier().tol == "auto"
 
 
 def test_scikit_learns_defaults_restore_the_absolute_tolerance():
