@@ -30,8 +30,6 @@ larger fold std), and writes ``results/rare.txt`` and ``results/rare_folds.csv``
 """
 
 import argparse
-import json
-import os
 import sys
 import time
 import warnings
@@ -50,8 +48,9 @@ from sklearn.pipeline import make_pipeline
 from sk_mlp import MLPClassifier
 from sk_mlp.preprocessing import TabularPreprocessor
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SK_MLP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_quality import DATA, ROOT, parse_candidates  # noqa: E402
+
 BASELINES = ("linear", "lightgbm", "sklearn-mlp")
 
 
@@ -168,8 +167,7 @@ def main():
                         help="keep the stored rows (rare_folds.csv in --output) of "
                              "every table and model this run does not fit")
     args = parser.parse_args()
-    candidates = [(t.split("=", 1)[0], json.loads(t.split("=", 1)[1]))
-                  for t in args.candidate]
+    candidates = parse_candidates(args.candidate)
     chosen = models(candidates)
     if args.models:
         chosen = {k: v for k, v in chosen.items() if k in args.models.split(",")}

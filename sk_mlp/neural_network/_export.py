@@ -182,29 +182,12 @@ class NetworkExportMixin:
         A setting added since a file was written (``n_iter_no_change``, 0.3)
         comes from its rule, the saved parameters and the saved row count."""
         if state.get("settings") is not None:
-            values = dict(state["settings"])
-            # a fact added since the file was written: the column count only
-            # an 'auto' embedding reads (files before it hold none)
-            values.setdefault("n_embeddable", 0)
-            # and the class count only an 'auto' label smoothing reads (files
-            # before it were never smoothed by a rule)
-            values.setdefault("n_classes", 0)
-            # and whether the device multiplied bfloat16 fast (files before
-            # autocast never did)
-            values.setdefault("fast_bfloat16", False)
-            # and whether fit was given validation data (files before X_val
-            # never were)
-            values.setdefault("validation_given", False)
-            # and the rarer class's rows (files before it were resolved
-            # without it)
-            values.setdefault("n_minority", 0)
+            # a fact added since the file was written reads the value its
+            # settings were resolved with (DataFacts.ADDED)
+            values = {**DataFacts.added_defaults(), **state["settings"]}
             for name in set(RULES) - set(values):
-                facts = DataFacts(int(values["n_samples"]), bool(values["can_split"]),
-                                  int(values["n_embeddable"]), int(values["n_classes"]),
-                                  bool(values["fast_bfloat16"]),
-                                  bool(values["validation_given"]),
-                                  int(values["n_minority"]))
-                values[name] = RULES[name].fn(self.get_params(deep=False), facts, values)
+                values[name] = RULES[name].fn(self.get_params(deep=False),
+                                              DataFacts.from_values(values), values)
             return FitSettings.from_dict(values)
         rows = self.t_ // max(self.n_iter_, 1) if self.n_iter_ else 0
         settings = resolve(self.get_params(deep=False), DataFacts(max(rows, 1)))

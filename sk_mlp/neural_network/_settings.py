@@ -143,6 +143,26 @@ class DataFacts:
     validation_given: bool = False
     n_minority: int = 0
 
+    # the facts added since the first saved files: their defaults are what
+    # the settings of a file without them were resolved with (no embedded
+    # columns or classes counted, no fast bfloat16, no validation data
+    # given, no rare class)
+    ADDED = ("n_embeddable", "n_classes", "fast_bfloat16", "validation_given",
+             "n_minority")
+
+    @classmethod
+    def from_values(cls, values):
+        """The facts named in ``values`` (a settings record as a dict),
+        each as its type."""
+        return cls(**{f.name: f.type(values[f.name]) for f in dataclasses.fields(cls)})
+
+    @classmethod
+    def added_defaults(cls):
+        """``{fact: default}`` of the facts in :attr:`ADDED`, which a saved
+        record made before them lacks."""
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        return {name: defaults[name] for name in cls.ADDED}
+
 
 @dataclasses.dataclass(frozen=True)
 class FitSettings:
@@ -179,9 +199,7 @@ class FitSettings:
     @property
     def facts(self):
         """The :class:`DataFacts` this record was resolved from."""
-        return DataFacts(self.n_samples, self.can_split, self.n_embeddable,
-                         self.n_classes, self.fast_bfloat16, self.validation_given,
-                         self.n_minority)
+        return DataFacts.from_values(self.as_dict())
 
     def as_dict(self):
         """The settings as a plain dict (tuples kept)."""
@@ -546,12 +564,8 @@ def resolve(params, facts):
     done = {}
     for name, rule in RULES.items():
         done[name] = rule.fn(params, facts, done)
-    return FitSettings(n_samples=int(facts.n_samples), can_split=bool(facts.can_split),
-                       n_embeddable=int(facts.n_embeddable),
-                       n_classes=int(facts.n_classes),
-                       fast_bfloat16=bool(facts.fast_bfloat16),
-                       validation_given=bool(facts.validation_given),
-                       n_minority=int(facts.n_minority), **done)
+    facts = DataFacts.from_values(dataclasses.asdict(facts))
+    return FitSettings(**dataclasses.asdict(facts), **done)
 
 
 def rules_table():

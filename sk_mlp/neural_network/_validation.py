@@ -32,9 +32,8 @@ class ValidationRowsMixin:
     def _check_weights(self, sample_weight, X):
         if sample_weight is None:
             return None
+        # (scikit-learn's check refuses NaN and infinity)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        if not np.isfinite(sample_weight).all():
-            raise ValueError("sample_weight contains NaN or infinity.")
         if sample_weight.max(initial=0.0) <= 0:
             raise ValueError("Sample weights must contain at least one non-zero number.")
         return sample_weight
@@ -114,8 +113,6 @@ class ValidationRowsMixin:
                                                          ensure_non_negative=True)
             except ValueError as exc:
                 raise ValueError(f"sample_weight_val: {exc}") from exc
-            if not np.isfinite(sample_weight_val).all():
-                raise ValueError("sample_weight_val contains NaN or infinity.")
         if sample_weight is not None or sample_weight_val is not None:
             # the side without weights weighs every row 1
             sample_weight = np.concatenate([
